@@ -1,0 +1,71 @@
+/**
+ * Every error this package throws or passes to `next()` is a `ToopherError`.
+ * API failures of any kind (HTTP errors, network, timeouts, malformed replies)
+ * are `ToopherApiError`s, so one `instanceof` check covers a failed call.
+ */
+
+export class ToopherError extends Error {
+  /** HTTP status Express's error handler should answer with, when one applies. */
+  readonly status: number | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; status?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.status = options?.status;
+  }
+}
+
+/** A bad option given to a constructor or factory; thrown synchronously at startup. */
+export class ToopherConfigError extends ToopherError {
+  readonly code = 'ERR_TOOPHER_CONFIG';
+}
+
+export interface ToopherApiErrorOptions {
+  /** HTTP status of the API response; undefined when no response arrived. */
+  readonly status?: number;
+  /** The API's numeric `error_code`, when it sent one. */
+  readonly code?: number;
+  /** Endpoint path relative to the base URL, e.g. `authentication_requests/initiate`. */
+  readonly endpoint?: string;
+  readonly cause?: unknown;
+}
+
+/** Any failed call to the Toopher API. */
+export class ToopherApiError extends ToopherError {
+  /** The API's numeric `error_code` when it sent one. */
+  readonly code: number | undefined;
+  readonly endpoint: string | undefined;
+
+  constructor(message: string, options: ToopherApiErrorOptions = {}) {
+    super(message, {
+      ...(options.cause === undefined ? {} : { cause: options.cause }),
+      ...(options.status === undefined ? {} : { status: options.status }),
+    });
+    this.code = options.code;
+    this.endpoint = options.endpoint;
+  }
+}
+
+/** 704: the user turned Toopher off (opted out). */
+export class UserDisabledError extends ToopherApiError {}
+/** 705: no user with this name has ever paired with this requester. */
+export class UserUnknownError extends ToopherApiError {}
+/** 706: the user is known but this terminal has no name yet. */
+export class TerminalUnknownError extends ToopherApiError {}
+/** 707 (and legacy 601): the user's pairing was removed or never authorized. */
+export class PairingDeactivatedError extends ToopherApiError {}
+
+/** No response: connection refused, reset, DNS failure. */
+export class ToopherNetworkError extends ToopherApiError {}
+/** The request did not complete within `timeoutMs`, or was aborted. */
+export class ToopherTimeoutError extends ToopherApiError {}
+/** A response arrived but was not what the API promises (not JSON, empty, missing fields). */
+export class ToopherResponseError extends ToopherApiError {}
+
+/** Numeric API error codes callers commonly branch on. */
+export type ToopherErrorCode = 704 | 705 | 706 | 707;
+
+/** True when `err` is a `ToopherApiError`, optionally with the given numeric `code`. */
+export function isToopherApiError(err: unknown, code?: number): err is ToopherApiError {
+  return err instanceof ToopherApiError && (code === undefined || err.code === code);
+}

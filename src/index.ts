@@ -1,0 +1,26 @@
+export {
+  ToopherError,
+  ToopherConfigError,
+  ToopherApiError,
+  UserDisabledError,
+  UserUnknownError,
+  TerminalUnknownError,
+  PairingDeactivatedError,
+  ToopherNetworkError,
+  ToopherTimeoutError,
+  ToopherResponseError,
+  isToopherApiError,
+} from './errors.js';
+export type { ToopherErrorCode, ToopherApiErrorOptions } from './errors.js';
+export type {
+  ToopherUser,
+  Pairing,
+  UserTerminal,
+  Action,
+  AuthenticationRequest,
+  ResetLink,
+  CallOptions,
+  AuthenticateExtras,
+  PairExtras,
+  RawJson,
+} from './api/types.js';
