@@ -1,0 +1,119 @@
+import { html, renderDocument } from './html.js';
+import { csrfInput, hiddenInput } from './hidden-input.js';
+import type { BasePageModel } from './model.js';
+import { safeUrl } from './safe-url.js';
+import { formatString, resolveStrings, type ToopherStrings } from './strings.js';
+
+export type PendingKind = 'login' | 'action' | 'pairing';
+
+export interface PendingPageModel extends BasePageModel {
+  readonly csrfToken: string;
+  readonly kind: PendingKind;
+  /** Pending request id; every form on the page also posts it as the hidden field `id`. */
+  readonly id: string;
+  /** GET URL answering the status JSON; polled by the client script. */
+  readonly statusUrl: string;
+  /** POST URL of the "Check again" form (`#toopher-check`), submitted by the script once decided. */
+  readonly checkAction: string;
+  readonly cancelAction?: string;
+  /** POST URL receiving `otp`; the one-time password form is shown only when set. */
+  readonly otpAction?: string;
+  readonly otpError?: string;
+  readonly terminalName?: string;
+  readonly actionName?: string;
+  /** Image of the pairing QR code (pairing by QR). */
+  readonly qrImageUrl?: string;
+  /** Epoch ms when the request expires. */
+  readonly expiresAt: number;
+  /** Server time in epoch ms, for the remaining time. */
+  readonly now: number;
+  /** Seconds between reloads for browsers without JavaScript. */
+  readonly refreshSeconds: number;
+}
+
+/** Formats whole seconds as m:ss. */
+export function formatRemaining(seconds: number): string {
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  return `${minutes}:${rest < 10 ? '0' : ''}${rest}`;
+}
+
+function remainingSeconds(expiresAt: number, now: number): number {
+  if (!Number.isFinite(expiresAt) || !Number.isFinite(now)) return 0;
+  return Math.max(0, Math.ceil((expiresAt - now) / 1000));
+}
+
+function countdownText(s: ToopherStrings, seconds: number): string {
+  return seconds > 0 ? formatString(s.countdown, { time: formatRemaining(seconds), seconds }) : s.countdownExpired;
+}
+
+function titleAndIntro(model: PendingPageModel, s: ToopherStrings): readonly [string, string] {
+  switch (model.kind) {
+    case 'action':
+      return [
+        s.pendingActionTitle,
+        model.actionName !== undefined && model.actionName !== ''
+          ? formatString(s.pendingActionIntro, { action: model.actionName })
+          : s.pendingLoginIntro,
+      ];
+    case 'pairing':
+      return [s.pendingPairingTitle, model.qrImageUrl !== undefined ? s.pendingPairingQrIntro : s.pendingPairingIntro];
+    default:
+      return [s.pendingLoginTitle, s.pendingLoginIntro];
+  }
+}
+
+/**
+ * The "check your phone" page. Works without JavaScript (meta refresh inside
+ * `<noscript>` and a "Check again" button); the client script polls
+ * `statusUrl` and submits `#toopher-check` once the request is decided.
+ */
+export function renderPendingPage(model: PendingPageModel): string {
+  const s = resolveStrings(model.strings);
+  const [title, intro] = titleAndIntro(model, s);
+  const seconds = remainingSeconds(model.expiresAt, model.now);
+  const refresh = Number.isFinite(model.refreshSeconds) ? Math.max(1, Math.round(model.refreshSeconds)) : 5;
+  const hasOtpError = model.otpError !== undefined && model.otpError !== '';
+  const otpDescribedBy = hasOtpError ? 'toopher-otp-hint toopher-otp-error' : 'toopher-otp-hint';
+  const hasTerminal = model.terminalName !== undefined && model.terminalName !== '';
+  const hasAction = model.actionName !== undefined && model.actionName !== '';
+  const common = html`${csrfInput(model.csrfToken)}${hiddenInput('id', model.id)}`;
+
+  const head = html`<noscript><meta http-equiv="refresh" content="${refresh}"></noscript>
+`;
+  const body = html`<main class="toopher toopher-pending" id="toopher-pending" data-status-url="${safeUrl(model.statusUrl)}" data-expires-at="${Number.isFinite(model.expiresAt) ? model.expiresAt : 0}" data-now="${Number.isFinite(model.now) ? model.now : 0}" data-countdown-template="${s.countdown}" data-expired-text="${s.countdownExpired}" data-decided-text="${s.pendingDecided}" data-offline-text="${s.pendingOffline}">
+<h1>${title}</h1>
+<p>${intro}</p>
+${model.qrImageUrl !== undefined && html`<figure class="toopher-qr"><img src="${safeUrl(model.qrImageUrl, { allowDataImage: true })}" alt="${s.qrImageAlt}" width="228" height="228"></figure>`}
+${(hasTerminal || hasAction) && html`<dl class="toopher-details">
+${hasTerminal && html`<dt>${s.terminalLabel}</dt><dd>${model.terminalName}</dd>`}
+${hasAction && html`<dt>${s.actionLabel}</dt><dd>${model.actionName}</dd>`}
+</dl>`}
+<p class="toopher-countdown" id="toopher-countdown" role="status" aria-live="polite" aria-atomic="true">${countdownText(s, seconds)}</p>
+<p class="toopher-state" id="toopher-state" role="status" aria-live="polite">${s.pendingWaiting}</p>
+<div class="toopher-actions">
+<form id="toopher-check" method="post" action="${safeUrl(model.checkAction)}">
+${common}
+<button type="submit">${s.checkAgain}</button>
+</form>
+${model.cancelAction !== undefined && html`<form id="toopher-cancel" method="post" action="${safeUrl(model.cancelAction)}">
+${common}
+<button type="submit" class="toopher-secondary">${s.cancel}</button>
+</form>`}
+</div>
+${model.otpAction !== undefined && html`<section class="toopher-otp" aria-labelledby="toopher-otp-title">
+<h2 id="toopher-otp-title">${s.otpTitle}</h2>
+<form id="toopher-otp-form" method="post" action="${safeUrl(model.otpAction)}">
+${common}
+<div class="toopher-field">
+<label for="toopher-otp">${s.otpLabel}</label>
+<input type="text" id="toopher-otp" name="otp" autocomplete="one-time-code" inputmode="numeric" pattern="[0-9]*" maxlength="12" required aria-describedby="${otpDescribedBy}"${hasOtpError && html` aria-invalid="true"`}>
+<p class="toopher-hint" id="toopher-otp-hint">${s.otpIntro}</p>
+${hasOtpError && html`<p class="toopher-error" id="toopher-otp-error" role="alert">${model.otpError}</p>`}
+</div>
+<div class="toopher-actions"><button type="submit">${s.otpSubmit}</button></div>
+</form>
+</section>`}
+</main>`;
+  return renderDocument({ lang: s.lang, title, basePath: model.basePath, head, body, withScript: true });
+}
