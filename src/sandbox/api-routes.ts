@@ -1,0 +1,300 @@
+import express from 'express';
+import type { NextFunction, Request, Response, Router } from 'express';
+import { toBuffer } from 'qrcode';
+import { debug } from '../internal/debug.js';
+import { escapeHtml as e } from './html.js';
+import { OAuthVerifier, type OAuthParam } from './oauth-verify.js';
+import { Params } from './params.js';
+import { SandboxError, badRequest, notFound } from './sandbox-error.js';
+import type { SandboxStore } from './store.js';
+
+export interface ApiRouterOptions {
+  readonly store: SandboxStore;
+  readonly timestampWindowSeconds: number;
+  readonly maxBodyBytes: number;
+  readonly maxParameterLength: number;
+}
+
+const MAX_PARAMETERS = 200;
+const NOT_SIGNED = { error_code: 401, error_message: 'Not a valid OAuth signed request' } as const;
+
+interface SignedContext {
+  readonly consumerKey: string;
+  readonly params: Params;
+  readonly req: Request;
+}
+
+/** Decoded `application/x-www-form-urlencoded` pairs, in order, duplicates kept. */
+function formPairs(text: string): OAuthParam[] {
+  return [...new URLSearchParams(text)];
+}
+
+function queryString(req: Request): string {
+  const index = req.originalUrl.indexOf('?');
+  return index === -1 ? '' : req.originalUrl.slice(index + 1);
+}
+
+function origin(req: Request): string {
+  return `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+}
+
+function isForm(req: Request): boolean {
+  return req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
+}
+
+/**
+ * The `/v1` router: every endpoint of the reference (toopher-api.md §3.1)
+ * except the iframe pages and OATH tokens. Each signed route reads the
+ * merged query and form parameters, verifies OAuth 1.0a, and answers 200
+ * with JSON or an error status with `{"error_code", "error_message"}`.
+ */
+export function createApiRouter(options: ApiRouterOptions): Router {
+  const { store } = options;
+  const verifier = new OAuthVerifier({
+    lookupSecret: (key) => store.consumerSecret(key),
+    now: () => Date.now(),
+    windowSeconds: options.timestampWindowSeconds,
+  });
+  const router = express.Router();
+  router.use(express.raw({ type: () => true, limit: options.maxBodyBytes }));
+
+  const signed =
+    (handler: (ctx: SignedContext) => unknown) =>
+    async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+      try {
+        const query = formPairs(queryString(req));
+        const bodyText = Buffer.isBuffer(req.body) && isForm(req) ? req.body.toString('utf8') : '';
+        const body = formPairs(bodyText);
+        const all = [...query, ...body];
+        if (all.length > MAX_PARAMETERS) throw badRequest(`Too many parameters (at most ${MAX_PARAMETERS})`);
+        const tooLong = all.find(([, value]) => value.length > options.maxParameterLength);
+        if (tooLong !== undefined) {
+          throw badRequest(`Parameter ${tooLong[0].slice(0, 64)} is longer than ${options.maxParameterLength} characters`);
+        }
+        const result = verifier.verify({
+          method: req.method,
+          url: `${origin(req)}${req.originalUrl}`,
+          query,
+          body,
+          authorization: req.get('authorization'),
+        });
+        if (!result.ok) {
+          debug('sandbox: refused %s %s: %s', req.method, req.path, result.reason);
+          res.status(401).json(NOT_SIGNED);
+          return;
+        }
+        const values = new Map<string, string>();
+        for (const [name, value] of query) if (!values.has(name)) values.set(name, value);
+        const fromBody = new Map<string, string>();
+        for (const [name, value] of body) if (!fromBody.has(name)) fromBody.set(name, value);
+        for (const [name, value] of fromBody) values.set(name, value);
+        const out = await handler({ consumerKey: result.consumerKey, params: new Params(values), req });
+        if (Buffer.isBuffer(out)) res.status(200).type('image/png').send(out);
+        else res.status(200).json(out);
+      } catch (err) {
+        next(err);
+      }
+    };
+
+  const id = (req: Request): string => {
+    const value = req.params['id'];
+    return typeof value === 'string' ? value : '';
+  };
+
+  // Pairings
+  router.post(
+    '/pairings/create',
+    signed(({ consumerKey, params }) =>
+      store.createPairingWithPhrase(consumerKey, params.required('pairing_phrase', 'pairing_token'), {
+        name: params.optional('user_name'),
+        id: params.optional('user_id'),
+      }),
+    ),
+  );
+  router.post(
+    '/pairings/create/sms',
+    signed(({ consumerKey, params }) =>
+      store.createPairingBySms(consumerKey, params.required('phone_number'), params.required('user_name')),
+    ),
+  );
+  router.post(
+    '/pairings/create/qr',
+    signed(({ consumerKey, params }) => store.createPairingForQr(consumerKey, params.required('user_name'))),
+  );
+  router.get(
+    '/qr/pairings/:id',
+    signed(async ({ consumerKey, req }) => {
+      store.assertPairing(consumerKey, id(req));
+      return toBuffer(`${origin(req)}/r/pairings/${id(req)}`, { type: 'png', margin: 2, width: 228 });
+    }),
+  );
+  router.get('/pairings/:id', signed(({ consumerKey, req }) => store.getPairing(consumerKey, id(req))));
+  router.post(
+    '/pairings/:id',
+    signed(({ consumerKey, params, req }) =>
+      store.updatePairing(consumerKey, id(req), params.boolean('deactivated')),
+    ),
+  );
+  router.post(
+    '/pairings/:id/generate_reset_link',
+    signed(({ consumerKey, req }) => {
+      const token = store.createResetToken(consumerKey, id(req));
+      return { url: resetUrl(req, id(req), token), reset_authorization: token };
+    }),
+  );
+  router.post(
+    '/pairings/:id/send_reset_link',
+    signed(({ consumerKey, params, req }) => {
+      const email = params.required('reset_email');
+      const token = store.createResetToken(consumerKey, id(req));
+      store.recordResetEmail({ pairingId: id(req), email, url: resetUrl(req, id(req), token) });
+      return {};
+    }),
+  );
+  // The page a user opens from a reset link (a browser page: not signed).
+  router.get('/pairings/:id/reset', (req, res) => {
+    const token = typeof req.query['reset_authorization'] === 'string' ? req.query['reset_authorization'] : '';
+    const valid = store.hasResetToken(id(req), token);
+    res
+      .status(valid ? 200 : 404)
+      .type('html')
+      .send(
+        valid
+          ? resetPage(
+              '<p>Resetting removes this pairing. You will pair your phone again at your next login.</p>' +
+                `<form method="post"><input type="hidden" name="reset_authorization" value="${e(token)}"><button type="submit">Reset pairing</button></form>`,
+            )
+          : resetPage('<p>This reset link is not valid or was already used.</p>'),
+      );
+  });
+  router.post('/pairings/:id/reset', (req, res) => {
+    const form = Buffer.isBuffer(req.body) ? new URLSearchParams(req.body.toString('utf8')) : new URLSearchParams();
+    const ok = store.resetPairingWithToken(id(req), form.get('reset_authorization') ?? '');
+    res
+      .status(ok ? 200 : 404)
+      .type('html')
+      .send(resetPage(ok ? '<p>The pairing was reset.</p>' : '<p>This reset link is not valid or was already used.</p>'));
+  });
+
+  // Authentication requests
+  router.post(
+    '/authentication_requests/initiate',
+    signed(({ consumerKey, params }) =>
+      store.initiate(consumerKey, {
+        pairingId: params.optional('pairing_id'),
+        userName: params.optional('user_name'),
+        terminalName: params.optional('terminal_name'),
+        terminalId: params.optional('terminal_id'),
+        requesterSpecifiedTerminalId: params.optional('requester_specified_terminal_id', 'terminal_name_extra'),
+        actionName: params.optional('action_name', 'action'),
+        automationAllowed: params.boolean('automation_allowed'),
+        challengeRequired: params.boolean('challenge_required'),
+        otp: params.optional('otp'),
+      }),
+    ),
+  );
+  router.get(
+    '/authentication_requests/:id',
+    signed(({ consumerKey, req }) => store.getAuthenticationRequest(consumerKey, id(req))),
+  );
+  router.post(
+    '/authentication_requests/:id/otp_auth',
+    signed(({ consumerKey, params, req }) => store.authenticateWithOtp(consumerKey, id(req), params.required('otp'))),
+  );
+  router.post(
+    '/authentication_requests/:id/cancel',
+    signed(({ consumerKey, req }) => store.cancel(consumerKey, id(req))),
+  );
+
+  // User terminals
+  router.post(
+    '/user_terminals/create',
+    signed(({ consumerKey, params }) =>
+      store.createTerminal(
+        consumerKey,
+        params.required('user_name'),
+        params.required('name', 'terminal_name'),
+        params.optional('requester_specified_id', 'name_extra') ?? '',
+      ),
+    ),
+  );
+  router.get('/user_terminals/:id', signed(({ consumerKey, req }) => store.getTerminal(consumerKey, id(req))));
+
+  // Users
+  router.post(
+    '/users/create',
+    signed(({ consumerKey, params }) => {
+      const disabled = params.boolean('disable_toopher_auth');
+      const enabled = params.boolean('toopher_authentication_enabled') ?? (disabled === undefined ? true : !disabled);
+      return store.createUser(consumerKey, params.required('name', 'user_name'), enabled);
+    }),
+  );
+  router.get(
+    '/users',
+    signed(({ consumerKey, params }) => store.findUsersByName(consumerKey, params.required('name', 'user_name'))),
+  );
+  router.post(
+    '/users/reset',
+    signed(({ consumerKey, params }) => {
+      store.resetUser(consumerKey, params.required('user_name', 'name'));
+      return {};
+    }),
+  );
+  router.get('/users/:id', signed(({ consumerKey, req }) => store.getUser(consumerKey, id(req))));
+  router.post(
+    '/users/:id',
+    signed(({ consumerKey, params, req }) => {
+      const disabled = params.boolean('disable_toopher_auth');
+      const enabled = params.boolean('toopher_authentication_enabled') ?? (disabled === undefined ? undefined : !disabled);
+      return store.setUserEnabled(consumerKey, id(req), enabled);
+    }),
+  );
+  router.get(
+    '/users/:id/pairings',
+    signed(({ consumerKey, params, req }) =>
+      store.userPairings(consumerKey, id(req), params.boolean('deactivated')),
+    ),
+  );
+
+  router.use((req, _res, next) => {
+    next(notFound(`endpoint ${req.method} /v1${req.path.replace(/[^\w/.-]/g, '')} or resource`));
+  });
+  router.use(apiErrorHandler);
+  return router;
+}
+
+function resetUrl(req: Request, pairingId: string, token: string): string {
+  return `${origin(req)}/v1/pairings/${pairingId}/reset?reset_authorization=${encodeURIComponent(token)}`;
+}
+
+function resetPage(content: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Reset Toopher pairing</title></head><body><main><h1>Reset Toopher pairing</h1>${content}</main></body></html>`;
+}
+
+interface HttpErrorLike {
+  readonly status?: unknown;
+  readonly type?: unknown;
+}
+
+/** Every `/v1` error as JSON: our own errors, body-parser errors (413, 400), anything else 500. */
+export function apiErrorHandler(err: unknown, _req: Request, res: Response, next: NextFunction): void {
+  if (res.headersSent) {
+    next(err);
+    return;
+  }
+  if (err instanceof SandboxError) {
+    res.status(err.status ?? 400).json(err.toJSON());
+    return;
+  }
+  const { status, type } = (typeof err === 'object' && err !== null ? err : {}) as HttpErrorLike;
+  if (type === 'entity.too.large') {
+    res.status(413).json({ error_code: 413, error_message: 'Request body is too large' });
+    return;
+  }
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    res.status(status).json({ error_code: status, error_message: 'Malformed request' });
+    return;
+  }
+  debug('sandbox: internal error %o', err);
+  res.status(500).json({ error_code: 500, error_message: 'Internal sandbox error' });
+}

@@ -1,0 +1,160 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { ToopherConfigError } from '../errors.js';
+import { randomToken } from '../internal/random.js';
+import { faultsSchema, autoRespondSchema, parseControl } from './control-routes.js';
+import { FaultState } from './faults.js';
+import { createSandboxApp } from './server.js';
+import { SandboxStore } from './store.js';
+import type {
+  Sandbox,
+  SandboxAutoRespond,
+  SandboxConsumer,
+  SandboxFaults,
+  SandboxOptions,
+  SandboxPhone,
+} from './types.js';
+
+export { SandboxError } from './sandbox-error.js';
+export type {
+  Sandbox,
+  SandboxAction,
+  SandboxAuthenticationRequest,
+  SandboxAutoRespond,
+  SandboxConsumer,
+  SandboxFaults,
+  SandboxOptions,
+  SandboxPairing,
+  SandboxPhone,
+  SandboxUser,
+  SandboxUserTerminal,
+} from './types.js';
+
+const positiveMs = z.number().int().positive().max(2 ** 31 - 1);
+
+const optionsSchema = z.strictObject({
+  consumers: z
+    .array(
+      z.strictObject({
+        key: z.string().min(1).max(200),
+        secret: z.string().min(1).max(200),
+        name: z.string().min(1).max(200).optional(),
+      }),
+    )
+    .min(1)
+    .refine((list) => new Set(list.map((c) => c.key)).size === list.length, 'consumer keys must be unique')
+    .optional(),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(0),
+  clock: z.custom<() => number>((v) => typeof v === 'function', 'must be a function').optional(),
+  pendingTimeoutMs: positiveMs.default(120_000),
+  pairingTimeoutMs: positiveMs.default(300_000),
+  phraseTimeoutMs: positiveMs.default(600_000),
+  timestampWindowSeconds: z.number().int().positive().default(300),
+  maxBodyBytes: z.number().int().min(1024).default(16_384),
+  maxParameterLength: z.number().int().min(16).default(1000),
+});
+
+/** A random consumer key/secret pair, as the CLI and `createSandbox()` use when none is given. */
+export function createRandomConsumer(): SandboxConsumer {
+  return { key: `sandbox-${randomToken(9)}`, secret: randomToken(24) };
+}
+
+function resolveOptions(options: SandboxOptions): z.output<typeof optionsSchema> {
+  const result = optionsSchema.safeParse(options);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = issue === undefined || issue.path.length === 0 ? 'options' : issue.path.join('.');
+    throw new ToopherConfigError(`Invalid sandbox option \`${path}\`: ${issue?.message ?? 'invalid'}`, {
+      cause: result.error,
+    });
+  }
+  return result.data;
+}
+
+/**
+ * Starts a local emulator of the Toopher v1 API with a simulated phone.
+ * The API is at `apiUrl`, the phone page at `url + '/phone'`, the control
+ * API at `url + '/sandbox/...'`. State lives in this instance only.
+ */
+export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const resolved = resolveOptions(options);
+  const consumers = resolved.consumers ?? [createRandomConsumer()];
+  const first = consumers[0] ?? createRandomConsumer();
+  const store = new SandboxStore({
+    consumers,
+    clock: resolved.clock ?? (() => Date.now()),
+    pendingTimeoutMs: resolved.pendingTimeoutMs,
+    pairingTimeoutMs: resolved.pairingTimeoutMs,
+    phraseTimeoutMs: resolved.phraseTimeoutMs,
+  });
+  const faults = new FaultState();
+  const app = createSandboxApp({
+    store,
+    faults,
+    timestampWindowSeconds: resolved.timestampWindowSeconds,
+    maxBodyBytes: resolved.maxBodyBytes,
+    maxParameterLength: resolved.maxParameterLength,
+    showRequester: consumers.length > 1,
+  });
+  const server = createServer(app);
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(resolved.port, resolved.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port, address, family } = server.address() as AddressInfo;
+  const host = family === 'IPv6' ? `[${address}]` : address;
+  const url = `http://${host}:${port}`;
+
+  const phone: SandboxPhone = {
+    createPairingPhrase: () => Promise.resolve(store.phoneCreatePhrase()),
+    listPairings: (userName) => attempt(() => store.phoneListPairings(userName)),
+    respondToPairing: (id, granted) => attempt(() => store.phoneRespondToPairing(id, granted)),
+    deactivatePairing: (id) => attempt(() => store.phoneDeactivatePairing(id)),
+    getOtp: (id) => attempt(() => store.phoneOtp(id)),
+    listAuthenticationRequests: (userName) => attempt(() => store.phoneListRequests(userName)),
+    respondToAuthenticationRequest: (id, granted, automate) =>
+      attempt(() => store.phoneRespondToRequest(id, granted, automate ?? false)),
+    setFaults: (value) =>
+      attempt(() => {
+        faults.faults = parseControl(faultsSchema, value) as SandboxFaults;
+      }),
+    clearFaults: () =>
+      attempt(() => {
+        faults.faults = undefined;
+      }),
+    setAutoRespond: (value) => attempt(() => store.setAutoRespond(parseControl(autoRespondSchema, value) as SandboxAutoRespond)),
+    clearAutoRespond: () => attempt(() => store.setAutoRespond(undefined)),
+  };
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    apiUrl: `${url}/v1`,
+    consumerKey: first.key,
+    consumerSecret: first.secret,
+    phone,
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        store.dispose();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+/** Runs `fn` and turns a throw into a rejected promise. */
+function attempt<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+}
