@@ -18,4 +18,9 @@ export default tseslint.config(
     files: ['src/sandbox/cli.ts', 'example-app/**', 'bench/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // node:test's test() and describe() return promises the runner awaits itself.
+    files: ['test/**'],
+    rules: { '@typescript-eslint/no-floating-promises': 'off' },
+  },
 );
