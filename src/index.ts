@@ -24,3 +24,5 @@ export type {
   PairExtras,
   RawJson,
 } from './api/types.js';
+export { ToopherApi } from './api/client.js';
+export type { ToopherApiOptions } from './api/options.js';

@@ -1,0 +1,144 @@
+import { AbortError, HTTPError, RequestError, TimeoutError } from 'got';
+import {
+  PairingDeactivatedError,
+  TerminalUnknownError,
+  ToopherApiError,
+  ToopherNetworkError,
+  ToopherResponseError,
+  ToopherTimeoutError,
+  UserDisabledError,
+  UserUnknownError,
+  type ToopherApiErrorOptions,
+} from '../errors.js';
+import { mapError } from './wire.js';
+
+type ApiErrorClass = new (message: string, options?: ToopherApiErrorOptions) => ToopherApiError;
+
+const CLASS_BY_CODE: ReadonlyMap<number, ApiErrorClass> = new Map<number, ApiErrorClass>([
+  [704, UserDisabledError],
+  [705, UserUnknownError],
+  [706, TerminalUnknownError],
+  [707, PairingDeactivatedError],
+  [601, PairingDeactivatedError],
+]);
+
+/** Legacy replies said this in `error_message` instead of sending 707. */
+const DEACTIVATED_PHRASES = ['pairing has not been authorized', 'pairing has been deactivated'];
+
+/** The API's own message, kept short and on one line. */
+function cleanApiMessage(message: string): string {
+  const oneLine = message.replace(/\s+/g, ' ').trim();
+  return oneLine.length > 200 ? `${oneLine.slice(0, 200)}…` : oneLine;
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads a successful JSON reply. Empty or non-JSON bodies are a
+ * `ToopherResponseError`.
+ */
+export function parseJsonBody(body: Buffer, status: number, endpoint: string): unknown {
+  if (body.length === 0) {
+    throw new ToopherResponseError(`The Toopher API answered \`${endpoint}\` with HTTP ${status} and an empty body.`, {
+      status,
+      endpoint,
+    });
+  }
+  const json = parseJson(body);
+  if (json === undefined) {
+    throw new ToopherResponseError(
+      `The Toopher API answered \`${endpoint}\` with HTTP ${status} and a body that is not JSON. Is \`baseUrl\` the API's URL (ending in /v1)?`,
+      { status, endpoint },
+    );
+  }
+  return json;
+}
+
+/** Maps a non-2xx reply to the error class its `error_code` (or legacy message) calls for. */
+export function errorFromResponse(status: number, body: Buffer, endpoint: string, cause?: unknown): ToopherApiError {
+  const base = { status, endpoint, ...(cause === undefined ? {} : { cause }) };
+  let json: unknown;
+  try {
+    json = parseJsonBody(body, status, endpoint);
+  } catch (error) {
+    if (error instanceof ToopherResponseError) {
+      return new ToopherResponseError(error.message, base);
+    }
+    throw error;
+  }
+  const wire = mapError(json);
+  if (wire === undefined) {
+    return new ToopherResponseError(
+      `The Toopher API answered \`${endpoint}\` with HTTP ${status} and JSON without \`error_code\` or \`error_message\`.`,
+      base,
+    );
+  }
+  const apiMessage = wire.message === undefined ? '' : cleanApiMessage(wire.message);
+  const lower = apiMessage.toLowerCase();
+  const ErrorClass =
+    (wire.code === undefined ? undefined : CLASS_BY_CODE.get(wire.code)) ??
+    (DEACTIVATED_PHRASES.some((phrase) => lower.includes(phrase)) ? PairingDeactivatedError : ToopherApiError);
+  const codeText = wire.code === undefined ? '' : `, error_code ${wire.code}`;
+  const hint =
+    status === 401 ? ' Check `consumerKey`, `consumerSecret` and the clock of this machine.' : '';
+  return new ErrorClass(
+    `The Toopher API refused \`${endpoint}\` (HTTP ${status}${codeText})${apiMessage === '' ? '.' : `: ${apiMessage}`}${hint}`,
+    { ...base, ...(wire.code === undefined ? {} : { code: wire.code }) },
+  );
+}
+
+/**
+ * got keeps the request options (with the Authorization header) on its
+ * errors; hide them from `util.inspect` and JSON before we expose the error
+ * as `cause`.
+ */
+function redact(error: RequestError): RequestError {
+  Object.defineProperty(error, 'options', { enumerable: false, value: error.options, writable: true });
+  return error;
+}
+
+export interface FailureContext {
+  readonly endpoint: string;
+  readonly origin: string;
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Maps anything a got call rejected with to a `ToopherApiError`. */
+export function errorFromRequestFailure(error: unknown, context: FailureContext): ToopherApiError {
+  const { endpoint, origin, timeoutMs, signal } = context;
+  if (error instanceof ToopherApiError) return error;
+  if (!(error instanceof RequestError)) {
+    return new ToopherNetworkError(`Calling \`${endpoint}\` on the Toopher API at ${origin} failed.`, {
+      endpoint,
+      cause: error,
+    });
+  }
+  const cause = redact(error);
+  if (error instanceof HTTPError) {
+    return errorFromResponse(error.response.statusCode, error.response.rawBody ?? Buffer.alloc(0), endpoint, cause);
+  }
+  if (signal?.aborted === true || error instanceof AbortError) {
+    return new ToopherTimeoutError(`The call to \`${endpoint}\` was aborted through its \`signal\`.`, {
+      endpoint,
+      cause,
+    });
+  }
+  if (error instanceof TimeoutError) {
+    return new ToopherTimeoutError(
+      `The Toopher API at ${origin} did not answer \`${endpoint}\` within \`timeoutMs\` (${timeoutMs} ms).`,
+      { endpoint, cause },
+    );
+  }
+  const code = typeof error.code === 'string' && /^[A-Z0-9_]+$/.test(error.code) ? ` (${error.code})` : '';
+  return new ToopherNetworkError(
+    `Could not reach the Toopher API at ${origin} for \`${endpoint}\`${code}. Check \`baseUrl\` and the network.`,
+    { endpoint, cause },
+  );
+}

@@ -1,0 +1,114 @@
+import * as z from 'zod';
+import { ToopherConfigError } from '../errors.js';
+import { PACKAGE_VERSION } from '../internal/version.js';
+
+/** Options of `new ToopherApi(options)`. */
+export interface ToopherApiOptions {
+  /** Consumer key of your Toopher requester. */
+  readonly consumerKey: string;
+  /** Consumer secret of your Toopher requester. Never logged or put in error messages. */
+  readonly consumerSecret: string;
+  /** Any http(s) URL of a Toopher v1 API, e.g. the sandbox's `apiUrl`. Default `https://api.toopher.com/v1`. */
+  readonly baseUrl?: string;
+  /** Time limit of each HTTP attempt in milliseconds. Default 10000. */
+  readonly timeoutMs?: number;
+  /** How often a GET is retried after a network error or a 5xx answer (with backoff). POSTs are never retried. Default 2. */
+  readonly retry?: number;
+  /** Replaces the default `Toopher-TypeScript/<version> (Node <version>)` User-Agent. */
+  readonly userAgent?: string;
+}
+
+/** The validated, frozen configuration a client runs with. */
+export interface ResolvedToopherApiOptions {
+  readonly consumerKey: string;
+  readonly consumerSecret: string;
+  /** Normalised: lower-case scheme and host, no default port, no trailing slash. */
+  readonly baseUrl: string;
+  readonly timeoutMs: number;
+  readonly retry: number;
+  readonly userAgent: string;
+}
+
+export const DEFAULT_BASE_URL = 'https://api.toopher.com/v1';
+
+/** `Toopher-TypeScript/<package version> (Node <node version>)`. */
+export function defaultUserAgent(): string {
+  return `Toopher-TypeScript/${PACKAGE_VERSION} (Node ${process.version.replace(/^v/, '')})`;
+}
+
+function normaliseBaseUrl(value: string, ctx: z.RefinementCtx): string {
+  const url = new URL(value);
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    ctx.addIssue({ code: 'custom', message: 'must not contain a query, fragment or credentials' });
+    return z.NEVER;
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+const optionsSchema = z.strictObject({
+  consumerKey: z.string().min(1),
+  consumerSecret: z.string().min(1),
+  baseUrl: z
+    .url({ protocol: /^https?$/ })
+    .default(DEFAULT_BASE_URL)
+    .transform(normaliseBaseUrl),
+  timeoutMs: z.int().min(1).max(600_000).default(10_000),
+  retry: z.int().min(0).max(10).default(2),
+  userAgent: z.string().min(1).max(512).optional(),
+});
+
+// One truth: the interface above and the schema must describe the same keys,
+// and every value the interface allows must be a valid schema input type.
+type SchemaInput = z.input<typeof optionsSchema>;
+type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
+const interfaceMatchesSchema: SameKeys<ToopherApiOptions, SchemaInput> = true;
+const interfaceFitsSchema: ToopherApiOptions extends SchemaInput ? true : false = true;
+void interfaceMatchesSchema;
+void interfaceFitsSchema;
+
+function valueAt(options: unknown, path: readonly PropertyKey[]): unknown {
+  let value: unknown = options;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, options: unknown): string {
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((key) => `\`${key}\``).join(', ');
+    return `unknown option ${keys} (options are consumerKey, consumerSecret, baseUrl, timeoutMs, retry, userAgent)`;
+  }
+  const option = issue.path.length === 0 ? 'options' : `\`${issue.path.map(String).join('.')}\``;
+  switch (issue.code) {
+    case 'invalid_type':
+      return valueAt(options, issue.path) === undefined
+        ? `${option} is required`
+        : `${option} must be of type ${issue.expected}`;
+    case 'too_small':
+      return `${option} is too small or empty (minimum ${String(issue.minimum)})`;
+    case 'too_big':
+      return `${option} is too big (maximum ${String(issue.maximum)})`;
+    case 'invalid_format':
+      return `${option} must be an http(s) URL`;
+    case 'custom':
+      return `${option} ${issue.message}`;
+    default:
+      return `${option} is invalid`;
+  }
+}
+
+/**
+ * Validates `ToopherApi` options once, at construction. Throws a
+ * `ToopherConfigError` that names the offending option, never its value.
+ */
+export function resolveToopherApiOptions(options: unknown): ResolvedToopherApiOptions {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((issue) => describeIssue(issue, options)).join('; ');
+    throw new ToopherConfigError(`Invalid ToopherApi options: ${details}.`, { cause: parsed.error });
+  }
+  const { userAgent, ...rest } = parsed.data;
+  return Object.freeze({ ...rest, userAgent: userAgent ?? defaultUserAgent() });
+}
