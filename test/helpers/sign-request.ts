@@ -100,7 +100,8 @@ export async function signedRequest(
   const authorization = authorizationHeader({
     method,
     url: target,
-    ...credentials,
+    consumerKey: credentials.consumerKey,
+    consumerSecret: credentials.consumerSecret,
     ...(method === 'POST' ? { body: params } : {}),
     ...options,
   });
@@ -124,5 +125,18 @@ export async function readResponse(res: Response): Promise<SignedResponse> {
     get json(): unknown {
       return JSON.parse(text) as unknown;
     },
+  };
+}
+
+/** A signed-request shortcut bound to one API base URL and one consumer. */
+export interface SignedApi {
+  get(path: string, params?: SignInput['body']): Promise<SignedResponse>;
+  post(path: string, params?: SignInput['body']): Promise<SignedResponse>;
+}
+
+export function signedApi(apiUrl: string, credentials: Credentials): SignedApi {
+  return {
+    get: (path, params) => signedRequest(credentials, 'GET', `${apiUrl}/${path}`, params),
+    post: (path, params) => signedRequest(credentials, 'POST', `${apiUrl}/${path}`, params),
   };
 }
