@@ -1,0 +1,83 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Parent side of the benchmark servers: each server under test runs in its
+ * own Node process (so it has a core of its own and the load generator does
+ * not steal its event loop), reports `{ type: 'ready', info }` over IPC and
+ * then answers `{ id, command, args }` messages with `{ id, result | error }`.
+ */
+
+export interface ChildServer<TInfo> {
+  readonly info: TInfo;
+  /** Sends a command to the child and resolves with its answer. */
+  call<T>(command: string, args?: unknown): Promise<T>;
+  /** Kills the child and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+interface ReplyMessage {
+  readonly id: number;
+  readonly result?: unknown;
+  readonly error?: string;
+}
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** Starts `build/bench/servers/<name>.js` with `args` (JSON) and waits until it is ready. */
+export async function startChild<TInfo>(name: string, args: unknown = {}, timeoutMs = 20_000): Promise<ChildServer<TInfo>> {
+  const script = fileURLToPath(new URL(`../servers/${name}.js`, import.meta.url));
+  const child = fork(script, [JSON.stringify(args)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: process.env['BENCH_CHILD_PROF'] === name ? ['--cpu-prof', '--cpu-prof-dir=test-output/bench-profiles'] : [],
+  });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  const info = await new Promise<TInfo>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`bench server ${name} did not start within ${timeoutMs} ms`)), timeoutMs);
+    child.on('message', (message: { type?: string; info?: TInfo } & ReplyMessage) => {
+      if (message.type === 'ready') {
+        clearTimeout(timer);
+        resolve(message.info as TInfo);
+        return;
+      }
+      const waiter = pending.get(message.id);
+      if (waiter === undefined) return;
+      pending.delete(message.id);
+      if (message.error !== undefined) waiter.reject(new Error(`${name}: ${message.error}`));
+      else waiter.resolve(message.result);
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      const error = new Error(`bench server ${name} exited (${code ?? signal ?? 'unknown'})`);
+      reject(error);
+      for (const waiter of pending.values()) waiter.reject(error);
+      pending.clear();
+    });
+  });
+  return {
+    info,
+    call<T>(command: string, callArgs?: unknown): Promise<T> {
+      const id = nextId++;
+      return new Promise<T>((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        child.send({ id, command, args: callArgs });
+      });
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      // SIGTERM lets a --cpu-prof child write its profile; SIGKILL if it lingers.
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

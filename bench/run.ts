@@ -1,0 +1,57 @@
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { benchClientVsGot } from './client-vs-got.js';
+import type { BenchConfig, BenchResult } from './lib/result.js';
+import { formatTable } from './lib/stats.js';
+import { benchSandboxVsExpress } from './sandbox-vs-express.js';
+
+/**
+ * `npm run bench`: every benchmark of issue 6 in one run on this machine.
+ * Prints a table, then as its last line one JSON object with every key.
+ *
+ *   node build/bench/run.js [--only key,key] [--rounds 5] [--round-ms 1500]
+ */
+
+type Bench = (config: BenchConfig) => Promise<BenchResult>;
+
+const BENCHES: readonly (readonly [string, Bench])[] = [
+  ['client_vs_got', benchClientVsGot],
+  ['sandbox_vs_express', benchSandboxVsExpress],
+];
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    rounds: { type: 'string', default: '5' },
+    'round-ms': { type: 'string', default: '1500' },
+    'warmup-ms': { type: 'string', default: '1000' },
+  },
+});
+const config: BenchConfig = {
+  rounds: Number(values.rounds),
+  roundMs: Number(values['round-ms']),
+  warmupMs: Number(values['warmup-ms']),
+};
+const only = values.only === undefined ? undefined : new Set(values.only.split(','));
+
+const started = performance.now();
+console.log(
+  `passport-toopher benchmarks: Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ` +
+    `${config.rounds} rounds of ${config.roundMs} ms per side (median of per-round ratios)\n`,
+);
+const results: BenchResult[] = [];
+for (const [key, bench] of BENCHES) {
+  if (only !== undefined && !only.has(key)) continue;
+  const t0 = performance.now();
+  const result = await bench(config);
+  results.push(result);
+  console.log(`${key}: ${result.value} (target ${result.target}, ${result.met ? 'met' : 'MISSED'}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  for (const [label, figure] of result.rows) console.log(`  ${label}: ${figure}`);
+}
+
+console.log(`\n${formatTable(
+  ['key', 'value', 'target', 'status'],
+  results.map((r) => [r.key, String(r.value), r.target, r.met ? 'met' : 'MISSED']),
+)}`);
+console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(JSON.stringify(Object.fromEntries(results.map((r) => [r.key, r.value]))));
