@@ -26,3 +26,15 @@ export type {
 } from './api/types.js';
 export { ToopherApi } from './api/client.js';
 export type { ToopherApiOptions } from './api/options.js';
+export { ToopherStrategy } from './strategy/strategy.js';
+export type { ToopherAuthenticateOptions, ToopherFailure, ToopherSuccessInfo } from './strategy/strategy.js';
+export type { ToopherStrategyOptions, ResolvedToopherConfig } from './strategy/options.js';
+export { ToopherUnavailableError } from './strategy/unavailable-error.js';
+export type { ToopherEvent, ToopherEventType, ToopherEventListener } from './strategy/events.js';
+export type { PassportLike } from './strategy/request.js';
+export { createToopher } from './middleware/create-toopher.js';
+export type { Toopher } from './middleware/create-toopher.js';
+export type { ToopherOptions, ToopherViews, ToopherView, ToopherAllStrings } from './middleware/options.js';
+export type { ToopherRequireOptions } from './middleware/guard.js';
+export type { ToopherMessages } from './middleware/messages.js';
+export type { ToopherRequestContext } from './middleware/request-context.js';

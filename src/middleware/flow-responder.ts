@@ -1,0 +1,252 @@
+import type { Request, Response } from 'express';
+import { ToopherError } from '../errors.js';
+import { constantTimeEqual } from '../internal/constant-time.js';
+import type { StartOutcome } from '../strategy/core.js';
+import { FLOW_STEP_MS, type ToopherCore } from '../strategy/core.js';
+import {
+  createFlowId,
+  putApproval,
+  putGrant,
+  putPending,
+  removePending,
+  type FlowRecord,
+} from '../strategy/pending-state.js';
+import { ToopherUnavailableError } from '../strategy/unavailable-error.js';
+import { csrfToken } from './csrf.js';
+import { GRANT_FIELD, GRANT_TTL_MS, signGrant } from './grant.js';
+import { urlWithGrant } from './held-request.js';
+import { sendJson, wantsJson, type Pages } from './respond.js';
+
+/** Turns flow outcomes into responses; shared by the router and the guard. */
+export class FlowResponder {
+  readonly core: ToopherCore;
+  readonly pages: Pages;
+
+  constructor(core: ToopherCore, pages: Pages) {
+    this.core = core;
+    this.pages = pages;
+  }
+
+  get basePath(): string {
+    return this.core.config.basePath;
+  }
+
+  /** True when the flow may be driven by this request: action flows belong to the signed-in user. */
+  owns(req: Request, flow: FlowRecord): boolean {
+    if (flow.kind === 'login') return true;
+    if (req.user === undefined || req.user === null) return false;
+    return constantTimeEqual(this.core.userNameOf(req.user), flow.userName);
+  }
+
+  /** Unknown, foreign or already used flow id. */
+  async unknown(req: Request, res: Response): Promise<void> {
+    const s = this.pages.strings;
+    await this.pages.result(
+      req,
+      res,
+      401,
+      {
+        title: s.expiredTitle,
+        message: s.sessionExpiredMessage,
+        status: 'expired',
+        continueUrl: this.core.config.defaultReturnTo,
+      },
+      { state: 'unknown' },
+    );
+  }
+
+  /** Stores the flow and sends the browser to its page (or 202 JSON). */
+  async park(req: Request, res: Response, flow: FlowRecord): Promise<void> {
+    putPending(this.core.stateOf(req, true), flow, this.core.config.maxPending, this.core.now());
+    await this.core.save(req);
+    const url = this.core.urlFor(flow);
+    if (wantsJson(req)) {
+      sendJson(res, 202, {
+        state: 'pending',
+        id: flow.id,
+        stage: flow.stage,
+        expiresAt: flow.expiresAt,
+        pendingUrl: url,
+        statusUrl: `${this.basePath}/status/${flow.id}`,
+        checkUrl: `${this.basePath}/pending/${flow.id}`,
+        csrfToken: csrfToken(this.core, req),
+      });
+      return;
+    }
+    res.redirect(303, url);
+  }
+
+  /** Acts on what `core.start` answered for a flow that is (or will be) stored. */
+  async afterStart(req: Request, res: Response, flow: FlowRecord, outcome: StartOutcome): Promise<void> {
+    switch (outcome.type) {
+      case 'granted':
+      case 'opted-out':
+      case 'fail-open':
+        await this.complete(req, res, flow);
+        return;
+      case 'pending':
+      case 'pair':
+      case 'name':
+        await this.park(req, res, flow);
+        return;
+      case 'denied':
+        await this.failed(req, res, flow, 'denied');
+        return;
+      case 'rate-limited':
+        await this.rateLimited(req, res, flow);
+        return;
+    }
+  }
+
+  async rateLimited(req: Request, res: Response, flow: FlowRecord | undefined): Promise<void> {
+    if (flow) removePending(this.core.stateOf(req, true), flow.id);
+    await this.core.save(req);
+    const m = this.pages.messages;
+    res.set('Retry-After', '60');
+    await this.pages.result(
+      req,
+      res,
+      429,
+      { title: m.rateLimitedTitle, message: m.rateLimitedMessage, status: 'error', continueUrl: this.retryUrl(flow) },
+      { state: 'rate-limited' },
+    );
+  }
+
+  /** Where "Try again" leads after a flow ended badly. */
+  retryUrl(flow: FlowRecord | undefined): string {
+    if (flow?.kind === 'login' && flow.failureRedirect !== undefined) return flow.failureRedirect;
+    if (flow?.kind === 'action' && flow.held?.method === 'GET') return flow.held.url;
+    return this.core.config.defaultReturnTo;
+  }
+
+  /** A denied or expired flow: nobody is signed in, nothing runs. A failed pairing goes back to the pair page. */
+  async failed(req: Request, res: Response, flow: FlowRecord, state: 'denied' | 'expired'): Promise<void> {
+    const s = this.pages.strings;
+    const state$ = this.core.stateOf(req, true);
+    const status = state === 'denied' ? 403 : 401;
+    const title = state === 'denied' ? s.deniedTitle : s.expiredTitle;
+    if (flow.stage === 'pairing') {
+      flow.stage = 'pair';
+      flow.lastState = 'pending';
+      flow.expiresAt = this.core.now() + FLOW_STEP_MS;
+      delete flow.pairingId;
+      delete flow.pairingByQr;
+      await this.core.save(req);
+      const message = state === 'denied' ? s.pairingDeniedMessage : s.expiredMessage;
+      await this.pages.result(req, res, status, { title, message, status: state, retryUrl: this.core.urlFor(flow) }, { state });
+      return;
+    }
+    removePending(state$, flow.id);
+    await this.core.save(req);
+    const message =
+      state === 'expired' ? s.expiredMessage : flow.kind === 'login' ? s.loginDeniedMessage : s.actionDeniedMessage;
+    const retryUrl = this.retryUrl(flow);
+    await this.pages.result(req, res, status, { title, message, status: state, retryUrl }, { state });
+  }
+
+  /**
+   * The flow is approved: a sign-in completes with `req.logIn` (Passport
+   * regenerates the session); an action gets a single-use grant and is replayed.
+   */
+  async complete(req: Request, res: Response, flow: FlowRecord): Promise<void> {
+    const state = this.core.stateOf(req, true);
+    removePending(state, flow.id);
+    if (flow.kind === 'login') {
+      await this._completeLogin(req, res, flow);
+      return;
+    }
+    if (!this.owns(req, flow)) {
+      await this.core.save(req);
+      await this.unknown(req, res);
+      return;
+    }
+    const now = this.core.now();
+    const held = flow.held;
+    if (flow.maxAgeMs !== undefined) {
+      putApproval(state, flow.actionName, { userName: flow.userName, expiresAt: now + flow.maxAgeMs }, now);
+    }
+    if (!held) {
+      await this.core.save(req);
+      res.redirect(303, this.core.config.defaultReturnTo);
+      return;
+    }
+    const grant = {
+      id: createFlowId(),
+      actionName: flow.actionName,
+      userName: flow.userName,
+      digest: held.digest,
+      expiresAt: now + GRANT_TTL_MS,
+    };
+    putGrant(state, grant, now);
+    await this.core.save(req);
+    const token = signGrant(this.core.config.secret, { ...grant, sessionId: req.sessionID });
+    if (wantsJson(req)) {
+      sendJson(res, 200, { state: 'granted', grant: token, method: held.method, url: held.url });
+      return;
+    }
+    if (held.method === 'GET' || held.method === 'HEAD') {
+      res.redirect(303, urlWithGrant(held.url, token));
+      return;
+    }
+    if (held.json || held.method !== 'POST') {
+      const m = this.pages.messages;
+      await this.pages.result(req, res, 415, {
+        title: m.badRequestTitle,
+        message: m.unsupportedRequestMessage,
+        status: 'error',
+        continueUrl: this.core.config.defaultReturnTo,
+      });
+      return;
+    }
+    await this.pages.send(res, 200, 'replay', { action: held.url, fields: [...held.fields, [GRANT_FIELD, token]] });
+  }
+
+  private async _completeLogin(req: Request, res: Response, flow: FlowRecord): Promise<void> {
+    await this.core.save(req);
+    const user = await this.core.deserializeUser(req, flow.user);
+    if (user === undefined || user === null || user === false) {
+      const s = this.pages.strings;
+      await this.pages.result(req, res, 401, {
+        title: s.expiredTitle,
+        message: this.pages.messages.accountUnavailableMessage,
+        status: 'expired',
+        retryUrl: this.retryUrl(flow),
+      });
+      return;
+    }
+    const logIn = (req as unknown as { logIn?: unknown }).logIn;
+    if (typeof logIn !== 'function') {
+      throw new ToopherError(
+        'passport-toopher completes sign-ins with `req.logIn`: mount `app.use(passport.session())` (or `passport.initialize()`) before the Toopher router.',
+        { status: 500 },
+      );
+    }
+    await new Promise<void>((resolve, reject) => {
+      const done = (err: unknown): void => (err ? reject(err instanceof Error ? err : new Error('req.logIn failed')) : resolve());
+      (logIn as (user: unknown, callback: (err: unknown) => void) => void).call(req, user, done);
+    });
+    const target = flow.successRedirect ?? this.core.config.defaultReturnTo;
+    if (wantsJson(req)) {
+      sendJson(res, 200, { state: 'granted', redirect: target });
+      return;
+    }
+    res.redirect(303, target);
+  }
+
+  /** An upstream fault: a clear 502/503 page or JSON, never a sign-in or an action. */
+  async unavailable(req: Request, res: Response, err: ToopherUnavailableError, retryUrl?: string): Promise<void> {
+    const m = this.pages.messages;
+    await this.pages.result(
+      req,
+      res,
+      err.status ?? 503,
+      {
+        title: m.unavailableTitle,
+        message: m.unavailableMessage,
+        status: 'error',
+        retryUrl: retryUrl ?? this.core.config.defaultReturnTo,
+      },
+      { state: 'error' },
+    );
+  }
+}

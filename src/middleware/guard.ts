@@ -1,0 +1,192 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import * as z from 'zod';
+import { ToopherConfigError } from '../errors.js';
+import { describeIssues } from '../strategy/options.js';
+import { hasApproval, putApproval, takeGrant } from '../strategy/pending-state.js';
+import { ToopherUnavailableError } from '../strategy/unavailable-error.js';
+import type { FlowResponder } from './flow-responder.js';
+import { GRANT_FIELD, GRANT_HEADER, parseGrant, verifyGrant, type UsedGrants } from './grant.js';
+import { holdRequest, requestDigest } from './held-request.js';
+import type { ToopherRequestContext } from './request-context.js';
+import { wantsJson } from './respond.js';
+import { handleRouteError } from './router.js';
+
+/** Options of `toopher.require(actionName, options)`. */
+export interface ToopherRequireOptions {
+  /** After an approval, further requests to this action pass without asking for this many ms. Default 0 (every request asks). */
+  readonly maxAgeMs?: number;
+  /** Let Toopher approve automatically when the user allowed it on the phone. Default false: always ask. */
+  readonly automationAllowed?: boolean;
+}
+
+const requireSchema = z.strictObject({
+  maxAgeMs: z.int().min(0).max(24 * 60 * 60 * 1000).default(0),
+  automationAllowed: z.boolean().default(false),
+});
+const actionSchema = z.string().trim().min(1).max(100);
+
+function grantOf(req: Request): string | undefined {
+  const body: unknown = req.body;
+  const fromBody = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[GRANT_FIELD] : undefined;
+  if (typeof fromBody === 'string') return fromBody;
+  const header = req.get(GRANT_HEADER);
+  if (header !== undefined) return header;
+  const query: unknown = req.query;
+  const fromQuery = typeof query === 'object' && query !== null ? (query as Record<string, unknown>)[GRANT_FIELD] : undefined;
+  return typeof fromQuery === 'string' ? fromQuery : undefined;
+}
+
+function stripGrantField(req: Request): void {
+  const body: unknown = req.body;
+  if (typeof body === 'object' && body !== null && Object.hasOwn(body, GRANT_FIELD)) {
+    delete (body as Record<string, unknown>)[GRANT_FIELD];
+  }
+}
+
+/**
+ * Builds `toopher.require(actionName, options)`: a handler that lets a
+ * signed-in user's request through only after Toopher approved it, and
+ * exactly once per approval (unless `maxAgeMs` covers it).
+ */
+export function createGuardFactory(flows: FlowResponder, usedGrants: UsedGrants) {
+  const core = flows.core;
+  const pages = flows.pages;
+
+  return function requireApproval(actionName: string, options: ToopherRequireOptions = {}): RequestHandler {
+    const name = actionSchema.safeParse(actionName);
+    if (!name.success) {
+      throw new ToopherConfigError('`toopher.require(actionName)` needs an action name of 1 to 100 characters.', {
+        cause: name.error,
+      });
+    }
+    const parsed = requireSchema.safeParse(options);
+    if (!parsed.success) {
+      throw new ToopherConfigError(`Invalid toopher.require options: ${describeIssues(parsed.error, options)}.`, {
+        cause: parsed.error,
+      });
+    }
+    const action = name.data;
+    const { maxAgeMs, automationAllowed } = parsed.data;
+
+    function pass(req: Request, next: NextFunction, via: NonNullable<ToopherRequestContext['approval']>['via']): void {
+      req.toopher = { approval: { actionName: action, via } };
+      next();
+    }
+
+    async function guard(req: Request, res: Response, next: NextFunction): Promise<void> {
+      core.sessionOf(req);
+      const isAuthenticated = (req as { isAuthenticated?: () => boolean }).isAuthenticated;
+      if (typeof isAuthenticated !== 'function' || !isAuthenticated.call(req) || req.user === undefined) {
+        const m = pages.messages;
+        await pages.result(req, res, 401, {
+          title: m.signInRequiredTitle,
+          message: m.signInRequiredMessage,
+          status: 'info',
+          continueUrl: core.config.defaultReturnTo,
+        }, { state: 'unauthenticated' });
+        return;
+      }
+      const userName = core.userNameOf(req.user);
+      const state = core.stateOf(req, true);
+      const now = core.now();
+      const token = grantOf(req);
+
+      if (token !== undefined) {
+        const parsedToken = parseGrant(token);
+        const binding = { sessionId: req.sessionID, userName, actionName: action, digest: requestDigest(req) };
+        if (parsedToken && parsedToken.expiresAt > now && verifyGrant(core.config.secret, token, binding)) {
+          const grant = takeGrant(state, parsedToken.id);
+          if (grant && grant.expiresAt > now && usedGrants.use(grant.id, grant.expiresAt, now)) {
+            await core.save(req);
+            stripGrantField(req);
+            pass(req, next, 'grant');
+            return;
+          }
+        }
+        if (hasApproval(state, action, userName, now)) {
+          stripGrantField(req);
+          pass(req, next, 'max-age');
+          return;
+        }
+        core.emit('grant-refused', { userName, actionName: action, kind: 'action' });
+        const m = pages.messages;
+        await pages.result(req, res, 403, {
+          title: m.grantRefusedTitle,
+          message: m.grantRefusedMessage,
+          status: 'denied',
+          continueUrl: core.config.defaultReturnTo,
+        }, { state: 'refused' });
+        return;
+      }
+
+      if (hasApproval(state, action, userName, now)) {
+        pass(req, next, 'max-age');
+        return;
+      }
+
+      const held = holdRequest(req);
+      if (typeof held === 'string') {
+        const m = pages.messages;
+        await pages.result(req, res, held === 'too-large' ? 413 : 415, {
+          title: m.badRequestTitle,
+          message: held === 'too-large' ? m.requestTooLargeMessage : m.unsupportedRequestMessage,
+          status: 'error',
+          continueUrl: core.config.defaultReturnTo,
+        });
+        return;
+      }
+      if (!held.json && !wantsJson(req) && held.method !== 'GET' && held.method !== 'HEAD' && held.method !== 'POST') {
+        const m = pages.messages;
+        await pages.result(req, res, 415, {
+          title: m.badRequestTitle,
+          message: m.unsupportedRequestMessage,
+          status: 'error',
+          continueUrl: core.config.defaultReturnTo,
+        });
+        return;
+      }
+      const flow = core.newFlow({
+        kind: 'action',
+        userName,
+        actionName: action,
+        automationAllowed,
+        terminalId: core.terminalIdOf(req),
+        held,
+        maxAgeMs,
+      });
+      const outcome = await core.start(req, flow);
+      switch (outcome.type) {
+        case 'granted':
+        case 'opted-out':
+        case 'fail-open':
+          if (maxAgeMs > 0 && outcome.type === 'granted') {
+            putApproval(state, action, { userName, expiresAt: now + maxAgeMs }, now);
+            await core.save(req);
+          }
+          pass(req, next, outcome.type);
+          return;
+        case 'pending':
+        case 'pair':
+        case 'name':
+          await flows.park(req, res, flow);
+          return;
+        case 'denied':
+          await flows.failed(req, res, flow, 'denied');
+          return;
+        case 'rate-limited':
+          await flows.rateLimited(req, res, undefined);
+          return;
+      }
+    }
+
+    return (req, res, next) => {
+      guard(req, res, next).catch((err: unknown) => {
+        if (err instanceof ToopherUnavailableError && !res.headersSent) {
+          handleRouteError(flows, err, req, res, next);
+          return;
+        }
+        next(err);
+      });
+    };
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * Sentences the middleware shows besides those of the pages
+ * (`ToopherStrings` in the views). Override them through the `strings`
+ * option, together with the page strings.
+ */
+export interface ToopherMessages {
+  readonly signInRequiredTitle: string;
+  readonly signInRequiredMessage: string;
+  readonly rateLimitedTitle: string;
+  readonly rateLimitedMessage: string;
+  readonly grantRefusedTitle: string;
+  readonly grantRefusedMessage: string;
+  readonly forbiddenTitle: string;
+  readonly csrfMessage: string;
+  readonly badRequestTitle: string;
+  readonly badRequestMessage: string;
+  readonly requestTooLargeMessage: string;
+  readonly unsupportedRequestMessage: string;
+  readonly accountUnavailableMessage: string;
+  readonly unavailableTitle: string;
+  readonly unavailableMessage: string;
+}
+
+export const defaultMessages: ToopherMessages = Object.freeze({
+  signInRequiredTitle: 'Sign in first',
+  signInRequiredMessage: 'You need to be signed in to do this.',
+  rateLimitedTitle: 'Too many requests',
+  rateLimitedMessage: 'Too many approval requests were sent to your phone. Wait a minute and try again.',
+  grantRefusedTitle: 'Action not run',
+  grantRefusedMessage:
+    'This approval was already used, has expired, or does not match this request, so the action did not run again.',
+  forbiddenTitle: 'Request refused',
+  csrfMessage: 'This form has expired or did not come from this site. Go back, reload the page and try again.',
+  badRequestTitle: 'Bad request',
+  badRequestMessage: 'The request could not be understood.',
+  requestTooLargeMessage: 'The request is too large to be held for approval.',
+  unsupportedRequestMessage: 'This kind of request cannot be held for approval.',
+  accountUnavailableMessage: 'Your account is no longer available. Sign in again.',
+  unavailableTitle: 'Verification unavailable',
+  unavailableMessage:
+    'Two-step verification cannot be reached right now, so nothing was done. Try again in a moment.',
+});
+
+/** Merges string overrides (ignoring unknown keys and non-strings). */
+export function resolveMessages(overrides: Readonly<Record<string, unknown>> | undefined): ToopherMessages {
+  if (overrides === undefined) return defaultMessages;
+  const merged: Record<string, string> = { ...defaultMessages };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (Object.hasOwn(defaultMessages, key) && typeof value === 'string') merged[key] = value;
+  }
+  return Object.freeze(merged) as unknown as ToopherMessages;
+}

@@ -1,0 +1,467 @@
+import type { AuthenticationRequest } from '../api/types.js';
+import {
+  PairingDeactivatedError,
+  TerminalUnknownError,
+  ToopherApiError,
+  ToopherError,
+  ToopherNetworkError,
+  UserDisabledError,
+  UserUnknownError,
+} from '../errors.js';
+import { systemClock } from '../internal/clock.js';
+import { constantTimeEqual } from '../internal/constant-time.js';
+import { debug } from '../internal/debug.js';
+import { emitEvent, type ToopherEventType } from './events.js';
+import type { ResolvedToopherConfig } from './options.js';
+import {
+  createFlowId,
+  getSessionState,
+  type FlowRecord,
+  type FlowState,
+  type HeldRequest,
+  type SessionBag,
+  type ToopherSessionState,
+} from './pending-state.js';
+import { PushRateLimiter } from './rate-limit.js';
+import { saveSession, type PassportLike, type RequestLike, type SessionLike } from './request.js';
+import { getTerminalId } from './terminal-cookie.js';
+import { ToopherUnavailableError } from './unavailable-error.js';
+
+/** How long a user may take on the pair or terminal-naming page. */
+export const FLOW_STEP_MS = 10 * 60_000;
+
+/** What asking Toopher to approve a flow led to. */
+export type StartOutcome =
+  /** Approved at once (automation, or a valid OTP). */
+  | { readonly type: 'granted'; readonly automated: boolean }
+  /** The user turned Toopher off (704) and the policy lets them through. */
+  | { readonly type: 'opted-out' }
+  /** The API is unreachable and `failMode` is `'open'`. */
+  | { readonly type: 'fail-open' }
+  /** A push was sent; `flow.stage` is `'auth'`. */
+  | { readonly type: 'pending' }
+  /** The user must pair (705, or 707 with `flow.pairingRemoved`); `flow.stage` is `'pair'`. */
+  | { readonly type: 'pair' }
+  /** This browser must be named (706); `flow.stage` is `'name'`. */
+  | { readonly type: 'name' }
+  /** Denied at once. */
+  | { readonly type: 'denied' }
+  /** Too many pushes for this user in the last minute. */
+  | { readonly type: 'rate-limited' };
+
+/** Fields of a new flow. */
+export interface NewFlow {
+  readonly kind: 'login' | 'action';
+  readonly userName: string;
+  readonly user?: unknown;
+  readonly actionName: string;
+  readonly automationAllowed: boolean;
+  readonly terminalId: string;
+  readonly successRedirect?: string | undefined;
+  readonly failureRedirect?: string | undefined;
+  readonly held?: HeldRequest | undefined;
+  readonly maxAgeMs?: number | undefined;
+}
+
+const OTP_PATTERN = /^[0-9]{6,8}$/;
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** Any API failure becomes a `ToopherUnavailableError` (fail closed); other errors pass unchanged. */
+export function toUnavailable(err: unknown): Error {
+  return err instanceof ToopherApiError ? new ToopherUnavailableError(err) : asError(err);
+}
+
+/**
+ * The shared engine of the strategy, the router and the guard: it talks to
+ * the Toopher API, keeps flow records in the session, counts pushes and
+ * emits events. Internal; apps use `createToopher` or `ToopherStrategy`.
+ */
+export class ToopherCore {
+  readonly config: ResolvedToopherConfig;
+  private readonly _limiter: PushRateLimiter;
+
+  constructor(config: ResolvedToopherConfig) {
+    this.config = config;
+    this._limiter = new PushRateLimiter(config.maxPushesPerMinute);
+  }
+
+  now(): number {
+    return systemClock();
+  }
+
+  emit(
+    type: ToopherEventType,
+    flow: { readonly userName: string; readonly actionName: string; readonly kind: 'login' | 'action' },
+    extra: { readonly automated?: boolean; readonly reason?: string } = {},
+  ): void {
+    emitEvent(this.config.onEvent, {
+      type,
+      userName: flow.userName,
+      action: flow.actionName,
+      kind: flow.kind,
+      at: this.now(),
+      ...extra,
+    });
+  }
+
+  /** The session, or an error naming express-session. */
+  sessionOf(req: RequestLike): SessionLike {
+    const session = req.session;
+    if (session === undefined || session === null) {
+      throw new ToopherError(
+        'passport-toopher needs `req.session`: mount express-session (`app.use(session({ ... }))`) before Passport and the Toopher router.',
+        { status: 500 },
+      );
+    }
+    return session;
+  }
+
+  /** This package's state in the session (validated; created when `create`). */
+  stateOf(req: RequestLike, create: true): ToopherSessionState;
+  stateOf(req: RequestLike, create?: boolean): ToopherSessionState | undefined;
+  stateOf(req: RequestLike, create = false): ToopherSessionState | undefined {
+    return getSessionState(this.sessionOf(req) as unknown as SessionBag, this.config.sessionKey, create);
+  }
+
+  /** Saves the session now, so another instance sharing the store sees the change. */
+  save(req: RequestLike): Promise<void> {
+    return saveSession(this.sessionOf(req));
+  }
+
+  /** The Toopher user name of `user`, checked. */
+  userNameOf(user: unknown): string {
+    let name: unknown;
+    try {
+      name = this.config.userName(user);
+    } catch (err) {
+      throw new ToopherError('The `userName` option threw while naming the user.', { cause: err, status: 500 });
+    }
+    if (typeof name !== 'string' || name.trim() === '' || name.length > 255) {
+      throw new ToopherError('The `userName` option must return a non-empty string of at most 255 characters.', {
+        status: 500,
+      });
+    }
+    return name;
+  }
+
+  /** This browser's terminal id (from the signed cookie, or a new one with `Set-Cookie`). */
+  terminalIdOf(req: RequestLike): string {
+    return getTerminalId(req, this.config.terminalCookie, this.config.secret);
+  }
+
+  newFlow(init: NewFlow): FlowRecord {
+    const now = this.now();
+    const flow: FlowRecord = {
+      id: createFlowId(),
+      kind: init.kind,
+      stage: 'auth',
+      userName: init.userName,
+      actionName: init.actionName,
+      automationAllowed: init.automationAllowed,
+      terminalId: init.terminalId,
+      createdAt: now,
+      expiresAt: now + this.config.authTimeoutMs,
+      lastCheckedAt: 0,
+      lastState: 'pending',
+      otpFailures: 0,
+    };
+    if (init.user !== undefined) flow.user = init.user;
+    if (init.successRedirect !== undefined) flow.successRedirect = init.successRedirect;
+    if (init.failureRedirect !== undefined) flow.failureRedirect = init.failureRedirect;
+    if (init.held !== undefined) flow.held = init.held;
+    if (init.maxAgeMs !== undefined && init.maxAgeMs > 0) flow.maxAgeMs = init.maxAgeMs;
+    return flow;
+  }
+
+  /** The page a flow is on: pending, pair or terminal naming. */
+  urlFor(flow: FlowRecord): string {
+    const page = flow.stage === 'pair' ? 'pair' : flow.stage === 'name' ? 'terminal' : 'pending';
+    return `${this.config.basePath}/${page}/${flow.id}`;
+  }
+
+  private _passport(req: RequestLike): PassportLike {
+    const candidate = this.config.passport ?? req._passport?.instance;
+    if (
+      typeof candidate === 'object' &&
+      candidate !== null &&
+      typeof (candidate as Partial<PassportLike>).serializeUser === 'function' &&
+      typeof (candidate as Partial<PassportLike>).deserializeUser === 'function'
+    ) {
+      return candidate as PassportLike;
+    }
+    throw new ToopherError(
+      'passport-toopher needs Passport to hold a sign-in while it waits for approval: pass `passport` to createToopher({ passport }) (or to ToopherStrategy), or mount `app.use(passport.initialize())`.',
+      { status: 500 },
+    );
+  }
+
+  /** The user as Passport's `serializeUser` stores it. */
+  serializeUser(req: RequestLike, user: unknown): Promise<unknown> {
+    const passport = this._passport(req);
+    return new Promise((resolve, reject) => {
+      passport.serializeUser(user, req, (err, serialized) => (err ? reject(asError(err)) : resolve(serialized)));
+    });
+  }
+
+  /** The user back from Passport's `deserializeUser`; undefined/false when it no longer exists. */
+  deserializeUser(req: RequestLike, serialized: unknown): Promise<unknown> {
+    const passport = this._passport(req);
+    return new Promise((resolve, reject) => {
+      passport.deserializeUser(serialized, req, (err, user) => (err ? reject(asError(err)) : resolve(user)));
+    });
+  }
+
+  /** True when Toopher's answer is about another user than the flow's: never trust it. */
+  private _foreign(request: AuthenticationRequest, flow: FlowRecord): boolean {
+    const name = request.user.name;
+    return name !== '' && !constantTimeEqual(name, flow.userName);
+  }
+
+  /**
+   * Asks Toopher to approve the flow (`authenticateByUserName` with this
+   * browser's terminal id) and moves the flow to the stage the answer calls
+   * for. API failures reject with `ToopherUnavailableError`.
+   */
+  async start(req: RequestLike, flow: FlowRecord, reEnabled = false): Promise<StartOutcome> {
+    const state = this.stateOf(req, true);
+    const now = this.now();
+    if (this._limiter.isLimited(state, flow.userName, now)) {
+      this.emit('rate-limited', flow);
+      return { type: 'rate-limited' };
+    }
+    let request: AuthenticationRequest;
+    try {
+      request = await this.config.api.authenticateByUserName(flow.userName, flow.terminalId, flow.actionName, {
+        automationAllowed: flow.automationAllowed,
+      });
+    } catch (err) {
+      return this._startFailed(req, flow, err, reEnabled);
+    }
+    if (this._foreign(request, flow)) {
+      throw toUnavailable(new ToopherApiError('The Toopher API answered for another user.', { endpoint: 'authentication_requests/initiate' }));
+    }
+    if (request.pending) {
+      this._limiter.record(state, flow.userName, now);
+      flow.stage = 'auth';
+      flow.requestId = request.id;
+      const terminalName = request.terminal.name;
+      if (terminalName !== '') flow.terminalName = terminalName;
+      flow.expiresAt = now + this.config.authTimeoutMs;
+      flow.lastCheckedAt = now;
+      flow.lastState = 'pending';
+      flow.otpFailures = 0;
+      this.emit('approval-requested', flow);
+      return { type: 'pending' };
+    }
+    if (request.granted) {
+      flow.lastState = 'granted';
+      this.emit('approval-granted', flow, { automated: request.automated });
+      return { type: 'granted', automated: request.automated };
+    }
+    flow.lastState = 'denied';
+    this.emit('approval-denied', flow, { automated: request.automated });
+    return { type: 'denied' };
+  }
+
+  private async _startFailed(req: RequestLike, flow: FlowRecord, err: unknown, reEnabled: boolean): Promise<StartOutcome> {
+    const now = this.now();
+    if (err instanceof UserDisabledError) {
+      if (this.config.enrollment === 'optional') {
+        this.emit('opted-out', flow);
+        return { type: 'opted-out' };
+      }
+      if (reEnabled) throw toUnavailable(err);
+      debug('user disabled but enrollment is required: re-enabling');
+      try {
+        await this.config.api.setToopherEnabledForUser(flow.userName, true);
+      } catch (error) {
+        throw toUnavailable(error);
+      }
+      return this.start(req, flow, true);
+    }
+    if (err instanceof UserUnknownError || err instanceof PairingDeactivatedError) {
+      if (err instanceof UserUnknownError && this.config.enrollment === 'optional' && (await this._optedOut(flow))) {
+        this.emit('opted-out', flow);
+        return { type: 'opted-out' };
+      }
+      flow.stage = 'pair';
+      flow.pairingRemoved = err instanceof PairingDeactivatedError;
+      flow.expiresAt = now + FLOW_STEP_MS;
+      flow.lastState = 'pending';
+      return { type: 'pair' };
+    }
+    if (err instanceof TerminalUnknownError) {
+      flow.stage = 'name';
+      flow.expiresAt = now + FLOW_STEP_MS;
+      flow.lastState = 'pending';
+      return { type: 'name' };
+    }
+    if (err instanceof ToopherNetworkError && this.config.failMode === 'open') {
+      this.emit('fail-open', flow, { reason: 'unreachable' });
+      return { type: 'fail-open' };
+    }
+    throw toUnavailable(err);
+  }
+
+  /**
+   * With optional enrollment a user who chose "Skip" before pairing exists
+   * with Toopher turned off; servers may still answer 705 for them.
+   */
+  private async _optedOut(flow: FlowRecord): Promise<boolean> {
+    try {
+      const users = await this.config.api.getUsersByName(flow.userName);
+      return users.length === 1 && users[0]?.toopherAuthenticationEnabled === false;
+    } catch (err) {
+      throw toUnavailable(err);
+    }
+  }
+
+  /**
+   * The flow's current state, asking Toopher at most once per
+   * `pollIntervalMs` (the time of the last call is kept in the session and
+   * saved before calling, so tabs and instances share the throttle).
+   */
+  async refresh(req: RequestLike, flow: FlowRecord): Promise<FlowState> {
+    if (flow.lastState !== 'pending') return flow.lastState;
+    const now = this.now();
+    const pairing = flow.stage === 'pairing';
+    if (now >= flow.expiresAt) {
+      flow.lastState = 'expired';
+      this.emit(pairing ? 'pairing-expired' : 'approval-expired', flow);
+      return 'expired';
+    }
+    if (flow.stage !== 'auth' && !pairing) return 'pending';
+    if (now - flow.lastCheckedAt < this.config.pollIntervalMs) return 'pending';
+    flow.lastCheckedAt = now;
+    await this.save(req);
+    let state: FlowState;
+    try {
+      if (pairing) {
+        const result = await this.config.api.getPairingStatus(flow.pairingId ?? '');
+        state = result.pending ? 'pending' : result.enabled ? 'granted' : 'denied';
+      } else {
+        const result = await this.config.api.getAuthenticationStatus(flow.requestId ?? '');
+        if (this._foreign(result, flow)) {
+          throw new ToopherApiError('The Toopher API answered for another user.', { endpoint: 'authentication_requests' });
+        }
+        state = result.pending ? 'pending' : result.granted ? 'granted' : 'denied';
+      }
+    } catch (err) {
+      throw toUnavailable(err);
+    }
+    if (state !== 'pending') {
+      flow.lastState = state;
+      const type: ToopherEventType = pairing
+        ? state === 'granted'
+          ? 'pairing-completed'
+          : 'pairing-denied'
+        : state === 'granted'
+          ? 'approval-granted'
+          : 'approval-denied';
+      this.emit(type, flow);
+    }
+    await this.save(req);
+    return state;
+  }
+
+  /**
+   * Checks a one-time password. Each attempt is its own Toopher request
+   * (`initiate` with `otp`), so a wrong one does not cancel the push on the
+   * phone. After `maxOtpAttempts` wrong ones the answer is `'locked'`.
+   */
+  async tryOtp(flow: FlowRecord, otp: string): Promise<'granted' | 'wrong' | 'locked'> {
+    if (flow.otpFailures >= this.config.maxOtpAttempts) return 'locked';
+    const value = otp.trim();
+    let granted = false;
+    if (OTP_PATTERN.test(value)) {
+      let request: AuthenticationRequest;
+      try {
+        request = await this.config.api.authenticateByUserName(flow.userName, flow.terminalId, flow.actionName, {
+          otp: value,
+          automationAllowed: false,
+        });
+      } catch (err) {
+        throw toUnavailable(err);
+      }
+      granted = !request.pending && request.granted && !this._foreign(request, flow);
+    }
+    if (granted) {
+      flow.lastState = 'granted';
+      this.emit('approval-granted', flow, { reason: 'otp' });
+      return 'granted';
+    }
+    flow.otpFailures += 1;
+    this.emit('otp-failed', flow);
+    if (flow.otpFailures >= this.config.maxOtpAttempts) {
+      this.emit('otp-locked', flow);
+      return 'locked';
+    }
+    return 'wrong';
+  }
+
+  /**
+   * Starts pairing the flow's user with a phrase from the app (or a QR code
+   * when `phrase` is undefined). `'rejected'` means Toopher refused the phrase.
+   */
+  async startPairing(flow: FlowRecord, phrase: string | undefined): Promise<'pending' | 'granted' | 'rejected'> {
+    let pairing;
+    try {
+      pairing =
+        phrase === undefined
+          ? await this.config.api.pairQr(flow.userName)
+          : await this.config.api.pair(phrase, flow.userName);
+    } catch (err) {
+      const status = err instanceof ToopherApiError ? err.status : undefined;
+      if (phrase !== undefined && (status === 400 || status === 404 || status === 409)) return 'rejected';
+      throw toUnavailable(err);
+    }
+    const now = this.now();
+    flow.pairingId = pairing.id;
+    flow.pairingByQr = phrase === undefined;
+    this.emit('pairing-started', flow, { reason: phrase === undefined ? 'qr' : 'phrase' });
+    if (!pairing.pending && pairing.enabled) {
+      this.emit('pairing-completed', flow);
+      return 'granted';
+    }
+    flow.stage = 'pairing';
+    flow.expiresAt = now + this.config.pairingTimeoutMs;
+    flow.lastCheckedAt = now;
+    flow.lastState = 'pending';
+    return 'pending';
+  }
+
+  /** PNG of the QR code of the flow's pairing. */
+  async qrImage(flow: FlowRecord): Promise<Buffer> {
+    try {
+      return await this.config.api.getQrCodeImage(flow.pairingId ?? '');
+    } catch (err) {
+      throw toUnavailable(err);
+    }
+  }
+
+  /** Names this browser for the flow's user (after 706). */
+  async nameTerminal(flow: FlowRecord, terminalName: string): Promise<void> {
+    try {
+      await this.config.api.createUserTerminal(flow.userName, terminalName, flow.terminalId);
+    } catch (err) {
+      throw toUnavailable(err);
+    }
+    flow.terminalName = terminalName;
+    this.emit('terminal-named', flow);
+  }
+
+  /** Optional enrollment: turns Toopher off for the flow's user (creating the user if needed). */
+  async skipEnrollment(flow: FlowRecord): Promise<void> {
+    try {
+      const users = await this.config.api.getUsersByName(flow.userName);
+      if (users.length === 0) await this.config.api.createUser(flow.userName);
+      await this.config.api.setToopherEnabledForUser(flow.userName, false);
+    } catch (err) {
+      throw toUnavailable(err);
+    }
+    this.emit('enrollment-skipped', flow);
+  }
+}

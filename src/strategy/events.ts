@@ -1,0 +1,55 @@
+import { debug } from '../internal/debug.js';
+
+/** Names of the events passed to `onEvent`. */
+export type ToopherEventType =
+  | 'pairing-started'
+  | 'pairing-completed'
+  | 'pairing-denied'
+  | 'pairing-expired'
+  | 'terminal-named'
+  | 'approval-requested'
+  | 'approval-granted'
+  | 'approval-denied'
+  | 'approval-expired'
+  | 'approval-cancelled'
+  | 'opted-out'
+  | 'enrollment-skipped'
+  | 'otp-failed'
+  | 'otp-locked'
+  | 'rate-limited'
+  | 'grant-refused'
+  | 'fail-open';
+
+/** An audit event. Never carries secrets, OTPs, cookies or request bodies. */
+export interface ToopherEvent {
+  readonly type: ToopherEventType;
+  /** The Toopher user name (from the `userName` option). */
+  readonly userName: string;
+  /** The action name (`'Log In'` for sign-ins). */
+  readonly action?: string;
+  /** Whether this concerns a sign-in or a guarded action. */
+  readonly kind?: 'login' | 'action';
+  /** True when Toopher granted without asking the user (automation). */
+  readonly automated?: boolean;
+  /** A short machine-readable detail, e.g. `'otp'`, `'unreachable'`, `'replayed'`. */
+  readonly reason?: string;
+  /** Epoch milliseconds. */
+  readonly at: number;
+}
+
+/** Receives every event; exceptions it throws are caught and logged. */
+export type ToopherEventListener = (event: ToopherEvent) => void;
+
+/** Calls `listener` safely: a throwing or rejecting listener never breaks a request. */
+export function emitEvent(listener: ToopherEventListener | undefined, event: ToopherEvent): void {
+  debug('event %s user-length=%d action=%s', event.type, event.userName.length, event.action ?? '-');
+  if (!listener) return;
+  try {
+    const result: unknown = listener(event);
+    if (result instanceof Promise) {
+      result.catch((err: unknown) => debug('onEvent rejected: %s', err instanceof Error ? err.name : typeof err));
+    }
+  } catch (err) {
+    debug('onEvent threw: %s', err instanceof Error ? err.name : typeof err);
+  }
+}

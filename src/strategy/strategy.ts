@@ -1,0 +1,149 @@
+import { Strategy } from 'passport-strategy';
+import { ToopherCore } from './core.js';
+import type { ResolvedToopherConfig, ToopherStrategyOptions } from './options.js';
+import { resolveStrategyOptions } from './options.js';
+import { putPending } from './pending-state.js';
+import type { RequestLike } from './request.js';
+import { safeReturnPath } from './return-url.js';
+
+/** Options of `passport.authenticate('toopher', options)` that this strategy reads. */
+export interface ToopherAuthenticateOptions {
+  /** Where to go after an approval that needed the phone (same-origin paths only). */
+  readonly successRedirect?: string;
+  /** Used like `successRedirect`, after a same-origin `req.session.returnTo`. */
+  readonly successReturnToOrRedirect?: string;
+  /** The "Try again" link after a denial or expiry (same-origin paths only). */
+  readonly failureRedirect?: string;
+}
+
+/** The challenge passed to `fail()`, readable through Passport's `failureMessage`/custom callbacks. */
+export interface ToopherFailure {
+  readonly message: string;
+  readonly code: 'ERR_TOOPHER_NO_USER' | 'ERR_TOOPHER_DENIED' | 'ERR_TOOPHER_RATE_LIMITED';
+}
+
+/** The `info` passed to `success()`. */
+export interface ToopherSuccessInfo {
+  /** `'granted'` (approved at once), `'opted-out'` (704) or `'fail-open'`. */
+  readonly toopher: 'granted' | 'opted-out' | 'fail-open';
+  readonly automated: boolean;
+  /** The validated same-origin `returnTo` of the request, if any. */
+  readonly returnTo?: string;
+}
+
+const secretCore = new WeakMap<object, ToopherCore>();
+
+/** Internal: lets `createToopher` share one engine with the strategy it builds. */
+export function createStrategyWithCore<TUser>(core: ToopherCore): ToopherStrategy<TUser> {
+  const token = {};
+  secretCore.set(token, core);
+  return new ToopherStrategy<TUser>(token as unknown as ToopherStrategyOptions<TUser>);
+}
+
+function field(container: unknown, name: string): unknown {
+  return typeof container === 'object' && container !== null ? (container as Record<string, unknown>)[name] : undefined;
+}
+
+/**
+ * Toopher as a second factor: after a first factor put the user on
+ * `req.user` (with `session: false`), asks the user's phone to approve the
+ * sign-in. Approved at once → `success(user)`; otherwise the user is held in
+ * the session (not signed in) and sent to the pending, pair or terminal page
+ * under `basePath`, which completes the sign-in (`req.logIn`) once approved.
+ */
+export class ToopherStrategy<TUser = unknown> extends Strategy {
+  /** Passport's name for this strategy (default `'toopher'`). */
+  readonly name: string;
+  private readonly _core: ToopherCore;
+
+  /** Validates `options` at once; throws `ToopherConfigError` naming a bad option. */
+  constructor(options: ToopherStrategyOptions<TUser>) {
+    super();
+    const shared = typeof options === 'object' && options !== null ? secretCore.get(options) : undefined;
+    this._core = shared ?? new ToopherCore(resolveStrategyOptions(options));
+    this.name = this._core.config.name;
+  }
+
+  /** The resolved configuration (frozen). */
+  get config(): ResolvedToopherConfig {
+    return this._core.config;
+  }
+
+  /** Called by Passport; answers through exactly one of success/fail/redirect/error. */
+  override authenticate(req: RequestLike, options?: ToopherAuthenticateOptions): void {
+    this._authenticate(req, options ?? {}).catch((err: unknown) => {
+      this.error(err instanceof Error ? err : new Error(String(err)));
+    });
+  }
+
+  private async _authenticate(req: RequestLike, options: ToopherAuthenticateOptions): Promise<void> {
+    const core = this._core;
+    const config = core.config;
+    core.sessionOf(req);
+    const user = req.user;
+    if (user === undefined || user === null || user === false) {
+      const failure: ToopherFailure = {
+        message: 'Sign in with your first factor before Toopher: no user is on `req.user`.',
+        code: 'ERR_TOOPHER_NO_USER',
+      };
+      this.fail(failure, 401);
+      return;
+    }
+    const userName = core.userNameOf(user);
+    const returnTo = safeReturnPath(field(req.body, 'returnTo') ?? field(req.query, 'returnTo'));
+    const sessionReturnTo =
+      options.successReturnToOrRedirect === undefined ? undefined : safeReturnPath(field(req.session, 'returnTo'));
+    const successRedirect =
+      returnTo ??
+      sessionReturnTo ??
+      safeReturnPath(options.successReturnToOrRedirect) ??
+      safeReturnPath(options.successRedirect);
+    const failureRedirect = safeReturnPath(options.failureRedirect);
+    const serialized = await core.serializeUser(req, user);
+    const flow = core.newFlow({
+      kind: 'login',
+      userName,
+      user: serialized,
+      actionName: config.loginActionName,
+      automationAllowed: true,
+      terminalId: core.terminalIdOf(req),
+      successRedirect,
+      failureRedirect,
+    });
+    const outcome = await core.start(req, flow);
+    switch (outcome.type) {
+      case 'granted':
+      case 'opted-out':
+      case 'fail-open': {
+        const info: ToopherSuccessInfo = {
+          toopher: outcome.type,
+          automated: outcome.type === 'granted' && outcome.automated,
+          ...(returnTo === undefined ? {} : { returnTo }),
+        };
+        this.success(user, info);
+        return;
+      }
+      case 'pending':
+      case 'pair':
+      case 'name': {
+        putPending(core.stateOf(req, true), flow, config.maxPending, core.now());
+        await core.save(req);
+        this.redirect(core.urlFor(flow), 303);
+        return;
+      }
+      case 'denied': {
+        const failure: ToopherFailure = { message: 'The sign-in was denied on your phone.', code: 'ERR_TOOPHER_DENIED' };
+        this.fail(failure, 403);
+        return;
+      }
+      case 'rate-limited': {
+        const failure: ToopherFailure = {
+          message: 'Too many approval requests. Wait a minute and try again.',
+          code: 'ERR_TOOPHER_RATE_LIMITED',
+        };
+        this.fail(failure, 429);
+        return;
+      }
+    }
+  }
+}
