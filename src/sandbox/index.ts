@@ -51,6 +51,9 @@ const optionsSchema = z.strictObject({
   pendingTimeoutMs: positiveMs.default(120_000),
   pairingTimeoutMs: positiveMs.default(300_000),
   phraseTimeoutMs: positiveMs.default(600_000),
+  otpRateLimit: z
+    .union([z.literal(false), z.strictObject({ maxAttempts: z.number().int().positive(), windowMs: positiveMs })])
+    .default({ maxAttempts: 10, windowMs: 300_000 }),
   timestampWindowSeconds: z.number().int().positive().default(300),
   maxBodyBytes: z.number().int().min(1024).default(16_384),
   maxParameterLength: z.number().int().min(16).default(1000),
@@ -88,6 +91,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     pendingTimeoutMs: resolved.pendingTimeoutMs,
     pairingTimeoutMs: resolved.pairingTimeoutMs,
     phraseTimeoutMs: resolved.phraseTimeoutMs,
+    otpRateLimit: resolved.otpRateLimit,
   });
   const faults = new FaultState();
   const app = createSandboxApp({

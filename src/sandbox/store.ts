@@ -45,6 +45,8 @@ interface PairingRecord {
   deactivated: boolean;
   reason: string;
   readonly resetTokens: Set<string>;
+  /** Clock times of recent wrong OTPs, for the rate limit. */
+  otpFailures: number[];
 }
 
 interface TerminalRecord {
@@ -103,6 +105,7 @@ export interface StoreOptions {
   readonly pendingTimeoutMs: number;
   readonly pairingTimeoutMs: number;
   readonly phraseTimeoutMs: number;
+  readonly otpRateLimit: false | { readonly maxAttempts: number; readonly windowMs: number };
 }
 
 const USER_UNKNOWN = (): SandboxError => conflict(705, 'No matching user exists.');
@@ -124,6 +127,7 @@ export class SandboxStore {
   private readonly _pendingTimeoutMs: number;
   private readonly _pairingTimeoutMs: number;
   private readonly _phraseTimeoutMs: number;
+  private readonly _otpRateLimit: StoreOptions['otpRateLimit'];
   private readonly _consumers = new Map<string, ConsumerRecord>();
   private readonly _users = new Map<string, UserRecord>();
   private readonly _pairings = new Map<string, PairingRecord>();
@@ -144,6 +148,7 @@ export class SandboxStore {
     this._pendingTimeoutMs = options.pendingTimeoutMs;
     this._pairingTimeoutMs = options.pairingTimeoutMs;
     this._phraseTimeoutMs = options.phraseTimeoutMs;
+    this._otpRateLimit = options.otpRateLimit;
     options.consumers.forEach((c, index) => {
       const name = c.name ?? `Sandbox requester${options.consumers.length > 1 ? ` ${index + 1}` : ''}`;
       this._consumers.set(c.key, { key: c.key, secret: c.secret, id: randomId(), name });
@@ -330,6 +335,7 @@ export class SandboxStore {
       throw badRequest('Missing required parameter: pairing_id or user_name');
     }
 
+    if (input.otp !== undefined) this._assertOtpAllowed(pairing);
     const action = this._action(consumerKey, input.actionName ?? DEFAULT_ACTION_NAME);
     const record: RequestRecord = {
       id: randomId(),
@@ -372,7 +378,9 @@ export class SandboxStore {
     if (record.status !== 'pending' && record.status !== 'timed_out') {
       throw conflict(409, 'The authentication request is no longer pending.');
     }
-    this._decideWithOtp(record, this._mustPairing(record.pairingId), otp);
+    const pairing = this._mustPairing(record.pairingId);
+    this._assertOtpAllowed(pairing);
+    this._decideWithOtp(record, pairing, otp);
     return this._requestJson(record);
   }
 
@@ -498,6 +506,7 @@ export class SandboxStore {
       deactivated: false,
       reason: '',
       resetTokens: new Set(),
+      otpFailures: [],
     };
     this._pairings.set(pairing.id, pairing);
     this._scheduleAutoRespond('pairing', pairing.id);
@@ -625,8 +634,20 @@ export class SandboxStore {
     }
   }
 
+  /** 429 once the pairing had too many wrong OTPs within the window. */
+  private _assertOtpAllowed(pairing: PairingRecord): void {
+    const limit = this._otpRateLimit;
+    if (limit === false) return;
+    const since = this._clock() - limit.windowMs;
+    pairing.otpFailures = pairing.otpFailures.filter((at) => at > since);
+    if (pairing.otpFailures.length >= limit.maxAttempts) {
+      throw new SandboxError(429, 429, 'Too many wrong OTPs for this pairing; try again later.');
+    }
+  }
+
   private _decideWithOtp(record: RequestRecord, pairing: PairingRecord, otp: string): void {
     const valid = this._verifyOtp(pairing, otp);
+    if (!valid) pairing.otpFailures.push(this._clock());
     record.status = valid ? 'granted' : 'denied';
     record.automated = false;
     record.reason = valid ? 'Granted with OTP' : 'Invalid OTP';

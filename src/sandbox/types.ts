@@ -28,6 +28,11 @@ export interface SandboxOptions {
   readonly pendingTimeoutMs?: number;
   /** A pairing still pending after this long becomes denied (default 300000). */
   readonly pairingTimeoutMs?: number;
+  /**
+   * Wrong OTPs allowed per pairing within `windowMs` before OTP attempts answer 429 (default 10 per
+   * 300000 ms); `false` turns the limit off.
+   */
+  readonly otpRateLimit?: false | { readonly maxAttempts: number; readonly windowMs: number };
   /** A pairing phrase not used within this long is forgotten (default 600000). */
   readonly phraseTimeoutMs?: number;
   /** Accepted distance between `oauth_timestamp` and the real time, in seconds (default 300). */

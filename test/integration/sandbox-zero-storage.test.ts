@@ -238,3 +238,16 @@ test('auto-responds to pairings and requests at once, or after a delay', async (
   const manual = json(await f.api.post('authentication_requests/initiate', { user_name: 'u', terminal_name: 'pc' }));
   assert.equal(manual['pending'], true);
 });
+
+test('answers 429 after too many wrong OTPs for a pairing, until the window passes', async (t) => {
+  const f = await ready(t, { otpRateLimit: { maxAttempts: 2, windowMs: 60_000 } });
+  await initiate(f, { otp: '000001' });
+  await initiate(f, { otp: '000002' });
+  const otp = await f.sandbox.phone.getOtp(f.pairingId);
+  assertApiError(await initiate(f, { otp }), 429, 429);
+  const pending = (await initiate(f)).json as Json;
+  assertApiError(await f.api.post(`authentication_requests/${String(pending['id'])}/otp_auth`, { otp }), 429, 429);
+  f.advance(60_001);
+  const fresh = await f.sandbox.phone.getOtp(f.pairingId);
+  assert.equal(json(await initiate(f, { otp: fresh }))['granted'], true);
+});
