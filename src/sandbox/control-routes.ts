@@ -188,7 +188,8 @@ export function createControlRouter(options: ControlRouterOptions): Router {
     if (userName !== undefined) query.set('user_name', userName);
     if (!refresh) query.set('refresh', 'off');
     const self = `/phone${query.size > 0 ? `?${query.toString()}` : ''}`;
-    const pairings = store.phoneListPairings(userName).map((pairing) => ({
+    // The page shows the newest 50 of each; the JSON lists have everything.
+    const pairings = store.phoneListPairings(userName).slice(0, 50).map((pairing) => ({
       pairing,
       otp: pairing.enabled ? store.phoneOtp(pairing.id) : '',
     }));
@@ -205,7 +206,7 @@ export function createControlRouter(options: ControlRouterOptions): Router {
         renderPhonePage({
           phrases: store.phonePhrases(),
           pairings,
-          requests: store.phoneListRequests(userName),
+          requests: store.phoneListRequests(userName).slice(0, 50),
           userNames: store.phoneUserNames(),
           userName,
           notice: queryString(req, 'notice'),
