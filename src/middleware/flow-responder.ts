@@ -179,7 +179,7 @@ export class FlowResponder {
     };
     putGrant(state, grant, now);
     await this.core.save(req);
-    const token = signGrant(this.core.config.secret, { ...grant, sessionId: req.sessionID });
+    const token = signGrant(this.core.config.secret, { ...grant, sessionId: this.core.sessionIdOf(req) });
     if (wantsJson(req)) {
       sendJson(res, 200, { state: 'granted', grant: token, method: held.method, url: held.url });
       return;

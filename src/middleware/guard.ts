@@ -93,7 +93,7 @@ export function createGuardFactory(flows: FlowResponder, usedGrants: UsedGrants)
 
       if (token !== undefined) {
         const parsedToken = parseGrant(token);
-        const binding = { sessionId: req.sessionID, userName, actionName: action, digest: requestDigest(req) };
+        const binding = { sessionId: core.sessionIdOf(req), userName, actionName: action, digest: requestDigest(req) };
         if (parsedToken && parsedToken.expiresAt > now && verifyGrant(core.config.secret, token, binding)) {
           const grant = takeGrant(state, parsedToken.id);
           if (grant && grant.expiresAt > now && usedGrants.use(grant.id, grant.expiresAt, now)) {

@@ -126,6 +126,11 @@ export class ToopherCore {
     return getSessionState(this.sessionOf(req) as unknown as SessionBag, this.config.sessionKey, create);
   }
 
+  /** The session id (express-session's `req.sessionID`). */
+  sessionIdOf(req: RequestLike): string {
+    return req.sessionID ?? this.sessionOf(req).id;
+  }
+
   /** Saves the session now, so another instance sharing the store sees the change. */
   save(req: RequestLike): Promise<void> {
     return saveSession(this.sessionOf(req));
