@@ -6,7 +6,7 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import { createToopher, type Toopher, type ToopherApi, type ToopherEvent, type ToopherOptions } from '../../src/index.js';
 import type { Sandbox, SandboxAuthenticationRequest } from '../../src/sandbox/index.js';
 import { createTerminalId, signTerminalId } from '../../src/strategy/terminal-cookie.js';
-import type { BrowserClient } from './browser-client.js';
+import { findForm, type BrowserClient, type Hop } from './browser-client.js';
 import { close, listen } from './listen.js';
 
 export interface TestUser {
@@ -192,4 +192,22 @@ export async function startCountingProxy(target: string): Promise<{
     count: (pathPart) => seen.filter((p) => p.includes(pathPart)).length,
     close: () => close(server),
   };
+}
+
+/** Signs `user` in through the login form, approving the push on the sandbox phone. */
+export async function signIn(sandbox: Sandbox, client: BrowserClient, user: TestUser): Promise<void> {
+  const hop = await client.post('/login', { email: user.email, password: user.password });
+  if (hop.status === 302 && hop.location?.endsWith('/') === true) return;
+  if (hop.status !== 303 || hop.location === undefined) throw new Error(`login answered ${hop.status}`);
+  const page = await client.get(hop.location);
+  await sandbox.phone.respondToAuthenticationRequest((await pendingRequest(sandbox, user.email)).id, true);
+  const done = await client.submit(findForm(page.body, 'toopher-check'));
+  if (done.status !== 303) throw new Error(`check answered ${done.status}: ${done.body.slice(0, 300)}`);
+}
+
+/** Approves the newest pending request of `userName` and submits the page's check form. */
+export async function approveAndCheck(sandbox: Sandbox, client: BrowserClient, pendingUrl: string, userName: string, granted = true): Promise<Hop> {
+  const page = await client.get(pendingUrl);
+  await sandbox.phone.respondToAuthenticationRequest((await pendingRequest(sandbox, userName)).id, granted);
+  return client.submit(findForm(page.body, 'toopher-check'));
 }

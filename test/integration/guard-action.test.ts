@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ToopherApi } from '../../src/index.js';
+import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { BrowserClient, findForm } from '../helpers/browser-client.js';
+import {
+  approveAndCheck,
+  enroll,
+  makeUsers,
+  pendingRequest,
+  signIn,
+  startTestApp,
+  type TestApp,
+  type TestUser,
+} from '../helpers/test-app.js';
+
+const users = makeUsers('ann', 'ben', 'cid', 'dot', 'eve', 'fay', 'gus', 'hal', 'ida', 'jon', 'kim', 'lea', 'max', 'ned');
+let sandbox: Sandbox;
+let api: ToopherApi;
+let app: TestApp;
+
+before(async () => {
+  sandbox = await createSandbox();
+  api = new ToopherApi({ consumerKey: sandbox.consumerKey, consumerSecret: sandbox.consumerSecret, baseUrl: sandbox.apiUrl });
+  app = await startTestApp({ api, users, toopher: { pollIntervalMs: 0, maxPushesPerMinute: 50 } });
+});
+
+after(async () => {
+  await app.close();
+  await sandbox.close();
+});
+
+function user(id: string): TestUser {
+  const found = users.find((u) => u.id === id);
+  assert.ok(found);
+  return found;
+}
+
+async function signedIn(id: string): Promise<BrowserClient> {
+  const client = new BrowserClient(app.url);
+  await enroll(sandbox, api, user(id).email, client);
+  await signIn(sandbox, client, user(id));
+  return client;
+}
+
+function runs(id: string, route: string): number {
+  return app.executed.filter((e) => e.user === user(id).email && e.route === route).length;
+}
+
+test('holds a guarded POST, then replays it exactly once after approval', async () => {
+  const client = await signedIn('ann');
+  const held = await client.post('/transfer', { amount: '100', to: 'bob' });
+  assert.equal(held.status, 303);
+  assert.match(held.location ?? '', /\/toopher\/pending\//);
+  assert.equal(runs('ann', 'transfer'), 0);
+  const request = await pendingRequest(sandbox, user('ann').email);
+  assert.equal(request.action.name, 'Transfer money');
+  assert.equal(request.automation_allowed, false);
+  const replay = await approveAndCheck(sandbox, client, held.location ?? '', user('ann').email);
+  assert.equal(replay.status, 200);
+  const form = findForm(replay.body, 'toopher-replay');
+  assert.equal(form.action, '/transfer');
+  assert.deepEqual(form.fields.filter(([n]) => n !== '_toopher_grant'), [['amount', '100'], ['to', 'bob']]);
+  const done = await client.submit(form);
+  assert.equal(done.status, 200);
+  assert.deepEqual(JSON.parse(done.body), { done: true, amount: '100', via: 'grant' });
+  assert.equal(runs('ann', 'transfer'), 1);
+  const again = await client.submit(form);
+  assert.equal(again.status, 403);
+  assert.equal(runs('ann', 'transfer'), 1);
+});
+
+test('does not replay when the approval page is reloaded', async () => {
+  const client = await signedIn('ben');
+  const held = await client.post('/transfer', { amount: '5' });
+  const page = await client.get(held.location ?? '');
+  await sandbox.phone.respondToAuthenticationRequest((await pendingRequest(sandbox, user('ben').email)).id, true);
+  const check = findForm(page.body, 'toopher-check');
+  const first = await client.submit(check);
+  assert.equal(first.status, 200);
+  const reload = await client.submit(check);
+  assert.equal(reload.status, 401);
+  assert.doesNotMatch(reload.body, /toopher-replay/);
+  assert.equal(runs('ben', 'transfer'), 0);
+});
+
+test('replays a guarded GET as a redirect carrying a single-use grant', async () => {
+  const client = await signedIn('cid');
+  const held = await client.get('/report?year=2024');
+  assert.equal(held.status, 303);
+  const back = await approveAndCheck(sandbox, client, held.location ?? '', user('cid').email);
+  assert.equal(back.status, 303);
+  assert.match(back.location ?? '', /\/report\?year=2024&_toopher_grant=/);
+  const done = await client.get(back.location ?? '');
+  assert.equal(done.status, 200);
+  assert.deepEqual(JSON.parse(done.body), { report: true, year: '2024' });
+  const again = await client.get(back.location ?? '');
+  assert.equal(again.status, 403);
+  assert.equal(runs('cid', 'report'), 1);
+});
+
+test('refuses a grant used with another body', async () => {
+  const client = await signedIn('dot');
+  const held = await client.post('/transfer', { amount: '1' });
+  const replay = await approveAndCheck(sandbox, client, held.location ?? '', user('dot').email);
+  const refused = await client.submit(findForm(replay.body, 'toopher-replay'), { amount: '1000000' });
+  assert.equal(refused.status, 403);
+  assert.equal(runs('dot', 'transfer'), 0);
+  assert.ok(app.events.some((e) => e.type === 'grant-refused' && e.userName === user('dot').email));
+});
+
+test('refuses a grant used for another action', async () => {
+  const client = await signedIn('eve');
+  const held = await client.post('/transfer', { amount: '7' });
+  const replay = await approveAndCheck(sandbox, client, held.location ?? '', user('eve').email);
+  const form = findForm(replay.body, 'toopher-replay');
+  const grant = form.fields.find(([n]) => n === '_toopher_grant')?.[1] ?? '';
+  const refused = await client.post('/quick', { n: '1', _toopher_grant: grant });
+  assert.equal(refused.status, 403);
+  assert.equal(runs('eve', 'quick'), 0);
+});
+
+test('refuses a grant used in another session of the same user', async () => {
+  const client = await signedIn('fay');
+  const other = new BrowserClient(app.url);
+  await other.setCookie('toopher_terminal', (await client.cookie('toopher_terminal')) ?? '');
+  await signIn(sandbox, other, user('fay'));
+  const held = await client.post('/transfer', { amount: '9' });
+  const replay = await approveAndCheck(sandbox, client, held.location ?? '', user('fay').email);
+  const refused = await other.submit(findForm(replay.body, 'toopher-replay'));
+  assert.equal(refused.status, 403);
+  assert.equal(runs('fay', 'transfer'), 0);
+  const done = await client.submit(findForm(replay.body, 'toopher-replay'));
+  assert.equal(done.status, 200);
+  assert.equal(runs('fay', 'transfer'), 1);
+});
+
+test('never runs a denied action and keeps the user signed in', async () => {
+  const client = await signedIn('gus');
+  const held = await client.post('/transfer', { amount: '3' });
+  const result = await approveAndCheck(sandbox, client, held.location ?? '', user('gus').email, false);
+  assert.equal(result.status, 403);
+  assert.match(result.body, /did not run/);
+  assert.equal(runs('gus', 'transfer'), 0);
+  const me = await client.get('/', { accept: 'application/json' });
+  assert.equal((JSON.parse(me.body) as { user: string }).user, user('gus').email);
+});
+
+test('answers 401 to a guarded route without a signed-in user', async () => {
+  const client = new BrowserClient(app.url);
+  const hop = await client.post('/transfer', { amount: '1' });
+  assert.equal(hop.status, 401);
+  const json = await client.request('POST', '/transfer', { form: { amount: '1' }, headers: { accept: 'application/json' } });
+  assert.equal(json.status, 401);
+  assert.equal((JSON.parse(json.body) as { state: string }).state, 'unauthenticated');
+});
+
+test('lets further requests through within maxAgeMs of an approval', async () => {
+  const client = await signedIn('hal');
+  const held = await client.post('/quick', { n: '1' });
+  const replay = await approveAndCheck(sandbox, client, held.location ?? '', user('hal').email);
+  assert.equal((await client.submit(findForm(replay.body, 'toopher-replay'))).status, 200);
+  const second = await client.post('/quick', { n: '2' });
+  assert.equal(second.status, 200);
+  assert.equal((JSON.parse(second.body) as { via: string }).via, 'max-age');
+  assert.equal(runs('hal', 'quick'), 2);
+  const transfer = await client.post('/transfer', { amount: '1' });
+  assert.equal(transfer.status, 303);
+});
+
+test('answers 202 JSON to a fetch client and accepts its grant in a header', async () => {
+  const client = await signedIn('ida');
+  const held = await client.request('POST', '/transfer', { json: { amount: 42 }, headers: { accept: 'application/json' } });
+  assert.equal(held.status, 202);
+  const pending = JSON.parse(held.body) as Record<string, string>;
+  assert.equal(pending['state'], 'pending');
+  await sandbox.phone.respondToAuthenticationRequest((await pendingRequest(sandbox, user('ida').email)).id, true);
+  const checked = await client.request('POST', pending['checkUrl'] ?? '', {
+    headers: { accept: 'application/json', 'x-csrf-token': pending['csrfToken'] ?? '' },
+  });
+  assert.equal(checked.status, 200);
+  const granted = JSON.parse(checked.body) as Record<string, string>;
+  assert.equal(granted['state'], 'granted');
+  const headers = { accept: 'application/json', 'x-toopher-grant': granted['grant'] ?? '' };
+  const done = await client.request('POST', '/transfer', { json: { amount: 42 }, headers });
+  assert.equal(done.status, 200);
+  const again = await client.request('POST', '/transfer', { json: { amount: 42 }, headers });
+  assert.equal(again.status, 403);
+  assert.equal(runs('ida', 'transfer'), 1);
+});
+
+test('refuses the replay when a signed-in user submits a forged grant', async () => {
+  const client = await signedIn('jon');
+  const forged = await client.post('/transfer', { amount: '1', _toopher_grant: 'AAAAAAAAAAAAAAAAAAAAAAAA.zz.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' });
+  assert.equal(forged.status, 403);
+  const junk = await client.post('/transfer', { amount: '1', _toopher_grant: 'x'.repeat(5000) });
+  assert.equal(junk.status, 403);
+  assert.equal(runs('jon', 'transfer'), 0);
+});
