@@ -53,9 +53,9 @@ export function parseForms(html: string): ParsedForm[] {
   return forms;
 }
 
-/** The form whose action ends with `suffix` (or has that id). */
+/** The form with this id, or whose action ends with or contains `suffixOrId`. */
 export function findForm(html: string, suffixOrId: string): ParsedForm {
-  const form = parseForms(html).find((f) => f.id === suffixOrId || f.action.endsWith(suffixOrId));
+  const form = parseForms(html).find((f) => f.id === suffixOrId || f.action.endsWith(suffixOrId) || f.action.includes(suffixOrId));
   if (!form) throw new Error(`no form matching ${suffixOrId} in page:\n${html.slice(0, 2000)}`);
   return form;
 }
