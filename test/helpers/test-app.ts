@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import session, { MemoryStore, type Store } from 'express-session';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
@@ -93,8 +93,8 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   app.post(
     '/login',
     form,
-    auth.authenticate('local', { session: false, failureRedirect: '/login?bad=1' }),
-    auth.authenticate('toopher', { successRedirect: '/', failureRedirect: '/login' }),
+    auth.authenticate('local', { session: false, failureRedirect: '/login?bad=1' }) as RequestHandler,
+    auth.authenticate('toopher', { successRedirect: '/', failureRedirect: '/login' }) as RequestHandler,
   );
   app.get('/', (req, res) => {
     res.json({ user: req.isAuthenticated() ? (req.user as TestUser).email : null });
@@ -112,7 +112,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     res.json({ done: true, via: req.toopher?.approval?.via ?? null });
   });
   app.get('/report', toopher.require('View report'), (req, res) => {
-    executed.push({ route: 'report', user: (req.user as TestUser).email, value: String(req.query['year']) });
+    executed.push({ route: 'report', user: (req.user as TestUser).email, value: typeof req.query['year'] === 'string' ? req.query['year'] : '' });
     res.json({ report: true, year: req.query['year'] });
   });
   app.use(toopher.errorHandler);
