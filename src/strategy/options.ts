@@ -175,7 +175,7 @@ export function describeIssues(error: z.ZodError, options: unknown): string {
         return `unknown option${where} ${issue.keys.map((k) => `\`${k}\``).join(', ')}`;
       }
       const path = issue.path.length === 0 ? 'options' : `\`${issue.path.map(String).join('.')}\``;
-      if (issue.code === 'invalid_type' && valueAt(issue.path) === undefined) return `${path} is required`;
+      if (valueAt(issue.path) === undefined) return `${path} is required`;
       return `${path} ${issue.message}`;
     })
     .join('; ');
