@@ -4,7 +4,6 @@ import { constantTimeEqual } from '../internal/constant-time.js';
 import type { StartOutcome } from '../strategy/core.js';
 import { FLOW_STEP_MS, type ToopherCore } from '../strategy/core.js';
 import {
-  createFlowId,
   putApproval,
   putGrant,
   putPending,
@@ -170,8 +169,10 @@ export class FlowResponder {
       res.redirect(303, this.core.config.defaultReturnTo);
       return;
     }
+    // The grant takes the flow's id: two racing "check" requests of one flow
+    // (two tabs) then issue the same grant, which can be used only once.
     const grant = {
-      id: createFlowId(),
+      id: flow.id,
       actionName: flow.actionName,
       userName: flow.userName,
       digest: held.digest,

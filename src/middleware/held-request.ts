@@ -66,7 +66,8 @@ function methodHasBody(method: string): boolean {
 
 /** SHA-256 over method, URL (without grant) and canonical body (without grant). */
 export function requestDigest(req: Request): string {
-  const method = req.method.toUpperCase();
+  // HEAD is answered like GET and replayed as a GET.
+  const method = req.method.toUpperCase() === 'HEAD' ? 'GET' : req.method.toUpperCase();
   const text = JSON.stringify([method, urlWithoutGrant(req.originalUrl), canonical(bodyOf(req, methodHasBody(method)))]);
   return createHash('sha256').update(text).digest('base64url');
 }

@@ -197,3 +197,17 @@ test('refuses the replay when a signed-in user submits a forged grant', async ()
   assert.equal(junk.status, 403);
   assert.equal(runs('jon', 'transfer'), 0);
 });
+
+test('runs a held action once when two tabs complete and replay it at the same time', async () => {
+  const client = await signedIn('kim');
+  const held = await client.post('/transfer', { amount: '77' });
+  const page = await client.get(held.location ?? '');
+  await sandbox.phone.respondToAuthenticationRequest((await pendingRequest(sandbox, user('kim').email)).id, true);
+  const check = findForm(page.body, 'toopher-check');
+  const checks = await Promise.all([client.submit(check), client.submit(check), client.submit(check)]);
+  const replays = checks.filter((hop) => hop.status === 200).map((hop) => findForm(hop.body, 'toopher-replay'));
+  assert.ok(replays.length >= 1);
+  const results = await Promise.all([...replays, ...replays].map((form) => client.submit(form)));
+  assert.equal(results.filter((hop) => hop.status === 200).length, 1);
+  assert.equal(runs('kim', 'transfer'), 1);
+});
