@@ -1,7 +1,8 @@
-import type { ErrorRequestHandler, RequestHandler, Router } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Router } from 'express';
 import type { ToopherApi } from '../api/client.js';
 import { ToopherCore } from '../strategy/core.js';
 import { createStrategyWithCore, type ToopherStrategy } from '../strategy/strategy.js';
+import { csrfToken, hasValidCsrf } from './csrf.js';
 import { FlowResponder } from './flow-responder.js';
 import { UsedGrants } from './grant.js';
 import { createGuardFactory, type ToopherRequireOptions } from './guard.js';
@@ -27,6 +28,16 @@ export interface Toopher<TUser = unknown> extends Router {
   readonly errorHandler: ErrorRequestHandler;
   /** The API client in use. */
   readonly api: ToopherApi;
+  /**
+   * The session's CSRF token (created on first use), for your own forms:
+   * put it in a hidden field named `_csrf` and check it with `verifyCsrf`.
+   */
+  csrfToken(req: Request): string;
+  /**
+   * Refuses (403) a request without the session's CSRF token in the `_csrf`
+   * body field or the `X-CSRF-Token` header. Mount after a body parser.
+   */
+  readonly verifyCsrf: RequestHandler;
 }
 
 /**
@@ -43,10 +54,22 @@ export function createToopher<TUser = unknown>(options: ToopherOptions<TUser>): 
   const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
     handleRouteError(flows, err, req, res, next);
   };
+  const verifyCsrf: RequestHandler = (req, res, next) => {
+    if (hasValidCsrf(core, req)) {
+      next();
+      return;
+    }
+    const m = flows.pages.messages;
+    flows.pages
+      .result(req, res, 403, { title: m.forbiddenTitle, message: m.csrfMessage, status: 'error', continueUrl: core.config.defaultReturnTo }, { state: 'forbidden' })
+      .catch(next);
+  };
   return Object.assign(router, {
     strategy,
     require: createGuardFactory(flows, new UsedGrants()),
     errorHandler,
     api: resolved.config.api,
+    csrfToken: (req: Request): string => csrfToken(core, req),
+    verifyCsrf,
   });
 }

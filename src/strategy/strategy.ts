@@ -8,6 +8,8 @@ import { safeReturnPath } from './return-url.js';
 
 /** Options of `passport.authenticate('toopher', options)` that this strategy reads. */
 export interface ToopherAuthenticateOptions {
+  /** Where to go after an approval that needed the phone, e.g. from your login form; ignored unless a same-origin path. Wins over a `returnTo` field or query parameter. */
+  readonly returnTo?: string;
   /** Where to go after an approval that needed the phone (same-origin paths only). */
   readonly successRedirect?: string;
   /** Used like `successRedirect`, after a same-origin `req.session.returnTo`. */
@@ -90,7 +92,8 @@ export class ToopherStrategy<TUser = unknown> extends Strategy {
       return;
     }
     const userName = core.userNameOf(user);
-    const returnTo = safeReturnPath(field(req.body, 'returnTo') ?? field(req.query, 'returnTo'));
+    const returnTo =
+      safeReturnPath(options.returnTo) ?? safeReturnPath(field(req.body, 'returnTo') ?? field(req.query, 'returnTo'));
     const sessionReturnTo =
       options.successReturnToOrRedirect === undefined ? undefined : safeReturnPath(field(req.session, 'returnTo'));
     const successRedirect =

@@ -96,6 +96,18 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     auth.authenticate('local', { session: false, failureRedirect: '/login?bad=1' }) as RequestHandler,
     auth.authenticate('toopher', { successRedirect: '/', failureRedirect: '/login' }) as RequestHandler,
   );
+  app.post(
+    '/login-account',
+    form,
+    auth.authenticate('local', { session: false, failureRedirect: '/login?bad=1' }) as RequestHandler,
+    auth.authenticate('toopher', { returnTo: '/account', successRedirect: '/' } as object) as RequestHandler,
+  );
+  app.get('/form-token', (req, res) => {
+    res.json({ token: toopher.csrfToken(req) });
+  });
+  app.post('/profile', form, toopher.verifyCsrf, (_req, res) => {
+    res.json({ saved: true });
+  });
   app.get('/', (req, res) => {
     res.json({ user: req.isAuthenticated() ? (req.user as TestUser).email : null });
   });

@@ -78,6 +78,24 @@ test('ignores return URLs to other origins', async () => {
   }
 });
 
+test('honours a same-origin returnTo option of passport.authenticate', async () => {
+  const client = new BrowserClient(app.url);
+  await enroll(sandbox, api, user('ben').email, client);
+  const hop = await client.post('/login-account', { email: user('ben').email, password: user('ben').password, returnTo: '/ignored' });
+  const done = await approveAndCheck(sandbox, client, hop.location ?? '', user('ben').email);
+  assert.equal(done.location, `${app.url}/account`);
+});
+
+test('lets the app protect its own forms with the same CSRF token', async () => {
+  const client = new BrowserClient(app.url);
+  const { token } = JSON.parse((await client.get('/form-token')).body) as { token: string };
+  assert.equal((await client.post('/profile', { _csrf: token })).status, 200);
+  assert.equal((await client.post('/profile', { _csrf: `${token}x` })).status, 403);
+  assert.equal((await client.post('/profile', {})).status, 403);
+  assert.equal((await client.request('POST', '/profile', { headers: { 'x-csrf-token': token } })).status, 200);
+  assert.equal((await new BrowserClient(app.url).post('/profile', { _csrf: token })).status, 403);
+});
+
 test('issues a signed, httpOnly, SameSite=Lax terminal cookie and replaces a tampered one', async () => {
   const client = new BrowserClient(app.url);
   const first = await client.post('/login', { email: user('eve').email, password: user('eve').password });
