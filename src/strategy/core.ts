@@ -116,6 +116,14 @@ export class ToopherCore {
         { status: 500 },
       );
     }
+    const methods = session as unknown as { save?: unknown; regenerate?: unknown };
+    if (typeof methods.save !== 'function' || typeof methods.regenerate !== 'function') {
+      // A cookie-held session (cookie-session) could be replayed by the browser, defeating single use.
+      throw new ToopherError(
+        'passport-toopher needs a server-side session with `save()` and `regenerate()`: use express-session (with any store), not a cookie-held session.',
+        { status: 500 },
+      );
+    }
     return session;
   }
 

@@ -35,8 +35,15 @@ test('errors with a message naming express-session when there is no session', as
   assert.match(err.message, /express-session/);
 });
 
+test('errors naming express-session when the session is held in a cookie', async () => {
+  const calls = await run({ headers: {}, session: { id: 's' }, user: { email: 'ann@example.com' } });
+  assert.equal(calls.length, 1);
+  assert.equal(calls[0]?.[0], 'error');
+  assert.match(String((calls[0]?.[1] as Error).message), /express-session/);
+});
+
 test('fails with 401 when no first factor put a user on the request', async () => {
-  const session = { id: 's', save: (cb: () => void) => cb() };
+  const session = { id: 's', save: (cb: () => void) => cb(), regenerate: (cb: () => void) => cb() };
   const calls = await run({ headers: {}, session });
   assert.deepEqual(calls, [
     ['fail', { message: 'Sign in with your first factor before Toopher: no user is on `req.user`.', code: 'ERR_TOOPHER_NO_USER' }, 401],
@@ -44,7 +51,7 @@ test('fails with 401 when no first factor put a user on the request', async () =
 });
 
 test('errors when the userName option does not give a usable name', async () => {
-  const session = { id: 's', save: (cb: () => void) => cb() };
+  const session = { id: 's', save: (cb: () => void) => cb(), regenerate: (cb: () => void) => cb() };
   const calls = await run({ headers: {}, session, user: { email: '' } });
   assert.equal(calls.length, 1);
   assert.equal(calls[0]?.[0], 'error');
@@ -52,7 +59,7 @@ test('errors when the userName option does not give a usable name', async () => 
 });
 
 test('errors naming passport when it cannot serialize the user', async () => {
-  const session = { id: 's', save: (cb: () => void) => cb() };
+  const session = { id: 's', save: (cb: () => void) => cb(), regenerate: (cb: () => void) => cb() };
   const calls = await run({ headers: {}, session, user: { email: 'ann@example.com' } });
   assert.equal(calls.length, 1);
   assert.equal(calls[0]?.[0], 'error');
