@@ -1,0 +1,115 @@
+/** The example app's own pages. Plain HTML, no inline script or style (strict CSP). */
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(value: string | number): string {
+  return String(value).replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+}
+
+function layout(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} · Toopher example</title>
+<link rel="stylesheet" href="/toopher/assets/toopher.css">
+</head>
+<body>
+<main>
+${body}
+</main>
+</body>
+</html>`;
+}
+
+function csrfField(token: string): string {
+  return `<input type="hidden" name="_csrf" value="${escapeHtml(token)}">`;
+}
+
+export function loginPage(model: { csrfToken: string; returnTo: string; error?: string | undefined }): string {
+  const error = model.error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(model.error)}</p>`;
+  return layout(
+    'Sign in',
+    `<h1>Sign in</h1>
+${error}
+<form method="post" action="/login">
+${csrfField(model.csrfToken)}
+<input type="hidden" name="returnTo" value="${escapeHtml(model.returnTo)}">
+<p><label for="username">Username</label><br><input id="username" name="username" autocomplete="username" required></p>
+<p><label for="password">Password</label><br><input id="password" name="password" type="password" autocomplete="current-password" required></p>
+<p><button type="submit">Sign in</button></p>
+</form>
+<p class="hint">Demo users: <strong>alice</strong> and <strong>bob</strong>, password <strong>demo-password</strong>.
+Approve sign-ins on the sandbox phone page.</p>`,
+  );
+}
+
+function logoutForm(csrfToken: string): string {
+  return `<form method="post" action="/logout">${csrfField(csrfToken)}<button type="submit">Log out</button></form>`;
+}
+
+export function homePage(model: { csrfToken: string; displayName: string }): string {
+  return layout(
+    'Home',
+    `<h1>Signed in as ${escapeHtml(model.displayName)}</h1>
+<ul>
+<li><a href="/transfer">Transfer money</a> (asks your phone first)</li>
+<li><a href="/settings">Two-factor settings</a></li>
+<li><a href="/transfers.json">Executed transfers (JSON)</a></li>
+</ul>
+${logoutForm(model.csrfToken)}`,
+  );
+}
+
+export function transferPage(model: { csrfToken: string; error?: string | undefined }): string {
+  const error = model.error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(model.error)}</p>`;
+  return layout(
+    'Transfer money',
+    `<h1>Transfer money</h1>
+${error}
+<form method="post" action="/transfer">
+${csrfField(model.csrfToken)}
+<p><label for="amount">Amount</label><br><input id="amount" name="amount" inputmode="decimal" required></p>
+<p><label for="recipient">Recipient</label><br><input id="recipient" name="recipient" required></p>
+<p><button type="submit">Send</button></p>
+</form>
+<p><a href="/">Back</a></p>`,
+  );
+}
+
+export function transferDonePage(model: { amount: string; recipient: string; id: number }): string {
+  return layout(
+    'Transfer complete',
+    `<h1>Transfer complete</h1>
+<p role="status">Sent ${escapeHtml(model.amount)} to ${escapeHtml(model.recipient)} (transfer #${escapeHtml(model.id)}).</p>
+<p><a href="/">Back to the start page</a></p>`,
+  );
+}
+
+export function settingsPage(model: {
+  csrfToken: string;
+  toopherEnabled: boolean;
+  pairings: readonly { enabled: boolean; pending: boolean; deactivated: boolean }[];
+  error?: string | undefined;
+}): string {
+  const active = model.pairings.filter((p) => p.enabled && !p.deactivated).length;
+  const state = model.toopherEnabled ? 'on' : 'off';
+  const error = model.error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(model.error)}</p>`;
+  return layout(
+    'Two-factor settings',
+    `<h1>Two-factor settings</h1>
+${error}
+<p role="status">Toopher is <strong>${state}</strong> for your account. Active pairings: ${active}.</p>
+<form method="post" action="/settings">
+${csrfField(model.csrfToken)}
+<input type="hidden" name="enabled" value="${model.toopherEnabled ? 'false' : 'true'}">
+<button type="submit">${model.toopherEnabled ? 'Turn Toopher off' : 'Turn Toopher on'}</button>
+</form>
+<p><a href="/">Back</a></p>`,
+  );
+}
+
+export function errorPage(title: string, message: string): string {
+  return layout(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p><a href="/">Start page</a></p>`);
+}
