@@ -180,6 +180,7 @@ export async function createApp(options: CreateAppOptions): Promise<ExampleApp> 
         settingsPage({
           csrfToken: toopher.csrfToken(req),
           toopherEnabled: toopherUser?.toopherAuthenticationEnabled ?? false,
+          canTurnOff: config.enrollment === 'optional',
           pairings,
         }),
       );
@@ -191,12 +192,19 @@ export async function createApp(options: CreateAppOptions): Promise<ExampleApp> 
   app.post('/settings', requireSignIn, form, toopher.verifyCsrf, toopher.require('Change two-factor settings'), async (req, res, next) => {
     try {
       const enabled = formField(req, 'enabled') === 'true';
+      if (!enabled && config.enrollment !== 'optional') {
+        res.status(403).type('html').send(errorPage('Not allowed', 'This site requires two-factor authentication for every account.'));
+        return;
+      }
       await toopherApi.setToopherEnabledForUser(signedInUser(req)!.username, enabled);
       res.redirect(303, '/settings');
     } catch (err) {
       next(err);
     }
   });
+
+  // Toopher's own 502/503 page when the second factor could not be checked.
+  app.use(toopher.errorHandler);
 
   app.use((_req, res) => {
     res.status(404).type('html').send(errorPage('Not found', 'There is no page at this address.'));

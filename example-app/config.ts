@@ -79,7 +79,8 @@ export function loadConfig(env: Env, generatedSecret: () => string): ExampleConf
     throw new ConfigError('SESSION_SECRET must be at least 32 characters long.');
   }
 
-  const enrollment = env['TOOPHER_ENROLLMENT'] ?? 'required';
+  // The demo lets users opt out on the settings page; production sites usually want 'required'.
+  const enrollment = env['TOOPHER_ENROLLMENT'] ?? 'optional';
   if (enrollment !== 'optional' && enrollment !== 'required') {
     throw new ConfigError('TOOPHER_ENROLLMENT must be "optional" or "required".');
   }

@@ -90,6 +90,8 @@ export function transferDonePage(model: { amount: string; recipient: string; id:
 export function settingsPage(model: {
   csrfToken: string;
   toopherEnabled: boolean;
+  /** False when the site requires two-factor (TOOPHER_ENROLLMENT=required). */
+  canTurnOff: boolean;
   pairings: readonly { enabled: boolean; pending: boolean; deactivated: boolean }[];
   error?: string | undefined;
 }): string {
@@ -101,11 +103,15 @@ export function settingsPage(model: {
     `<h1>Two-factor settings</h1>
 ${error}
 <p role="status">Toopher is <strong>${state}</strong> for your account. Active pairings: ${active}.</p>
-<form method="post" action="/settings">
+${
+  model.toopherEnabled && !model.canTurnOff
+    ? '<p>This site requires two-factor authentication, so it cannot be turned off.</p>'
+    : `<form method="post" action="/settings">
 ${csrfField(model.csrfToken)}
 <input type="hidden" name="enabled" value="${model.toopherEnabled ? 'false' : 'true'}">
 <button type="submit">${model.toopherEnabled ? 'Turn Toopher off' : 'Turn Toopher on'}</button>
-</form>
+</form>`
+}
 <p><a href="/">Back</a></p>`,
   );
 }
