@@ -6,7 +6,7 @@ import { startChild } from './lib/child.js';
 import { enrollUser } from './lib/enroll.js';
 import { closedLoop, compare } from './lib/load.js';
 import { atLeast, type BenchConfig, type BenchResult } from './lib/result.js';
-import { formatCount, round } from './lib/stats.js';
+import { formatCount, median, round } from './lib/stats.js';
 import type { SandboxServerInfo } from './servers/sandbox.js';
 
 const CONCURRENCY = 16;
@@ -39,19 +39,27 @@ export async function benchClientVsGot(config: BenchConfig): Promise<BenchResult
       const status = await api.getAuthenticationStatus(request.id);
       if (status.id !== request.id) throw new Error('client read the wrong request');
     };
+    const gotCpu = { microsPerOp: [] as number[] };
+    const clientCpu = { microsPerOp: [] as number[] };
     const result = await compare(
-      { label: 'got', measure: (ms) => closedLoop(viaGot, CONCURRENCY, ms) },
-      { label: 'client', measure: (ms) => closedLoop(viaClient, CONCURRENCY, ms) },
+      { label: 'got', measure: (ms) => closedLoop(viaGot, CONCURRENCY, ms, gotCpu) },
+      { label: 'client', measure: (ms) => closedLoop(viaClient, CONCURRENCY, ms, clientCpu) },
       config,
     );
+    // Drop the warm-up entries (the first of each list).
+    const gotMicros = median(gotCpu.microsPerOp.slice(1));
+    const clientMicros = median(clientCpu.microsPerOp.slice(1));
+    const cpuRatios = gotCpu.microsPerOp.slice(1).map((g, i) => g / (clientCpu.microsPerOp[i + 1] ?? Number.NaN));
+    const cpuRatio = median(cpuRatios);
     return {
       key: 'client_vs_got',
       value: round(result.ratio),
       ...atLeast(result.ratio, 0.9),
       rows: [
-        [`bare got GET, signed (${CONCURRENCY} in flight)`, `${formatCount(result.baseline)} req/s`],
-        ['ToopherApi.getAuthenticationStatus', `${formatCount(result.candidate)} req/s`],
-        ['per-round ratios', result.ratios.map((r) => r.toFixed(3)).join(' ')],
+        [`bare got GET, signed (${CONCURRENCY} in flight)`, `${formatCount(result.baseline)} req/s, ${gotMicros.toFixed(0)} us client CPU/call`],
+        ['ToopherApi.getAuthenticationStatus', `${formatCount(result.candidate)} req/s, ${clientMicros.toFixed(0)} us client CPU/call`],
+        ['per-round throughput ratios', result.ratios.map((r) => r.toFixed(3)).join(' ')],
+        ['calls per client CPU-second, ratio (CPU-bound client)', `${cpuRatio.toFixed(3)} (${cpuRatios.map((r) => r.toFixed(2)).join(' ')})`],
       ],
     };
   } finally {

@@ -1,8 +1,13 @@
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { benchApprovedAction } from './approved-action.js';
 import { benchClientVsGot } from './client-vs-got.js';
+import { BenchContext } from './lib/context.js';
 import type { BenchConfig, BenchResult } from './lib/result.js';
 import { formatTable } from './lib/stats.js';
+import { benchLogin } from './login.js';
+import { benchMiddlewarePassthrough } from './middleware-passthrough.js';
+import { benchPollAmplification } from './poll-amplification.js';
 import { benchSandboxVsExpress } from './sandbox-vs-express.js';
 
 /**
@@ -12,12 +17,18 @@ import { benchSandboxVsExpress } from './sandbox-vs-express.js';
  *   node build/bench/run.js [--only key,key] [--rounds 5] [--round-ms 1500]
  */
 
-type Bench = (config: BenchConfig) => Promise<BenchResult>;
+type Bench = (config: BenchConfig, ctx: BenchContext) => Promise<BenchResult | BenchResult[]>;
 
-const BENCHES: readonly (readonly [string, Bench])[] = [
-  ['client_vs_got', benchClientVsGot],
-  ['sandbox_vs_express', benchSandboxVsExpress],
+/** In the issue's order; `poll_amplification` also yields `pending_state_bytes`. */
+const BENCHES: readonly (readonly [readonly string[], Bench])[] = [
+  [['client_vs_got'], benchClientVsGot],
+  [['middleware_passthrough'], benchMiddlewarePassthrough],
+  [['approved_action'], benchApprovedAction],
+  [['poll_amplification', 'pending_state_bytes'], benchPollAmplification],
+  [['login_vs_password_only'], benchLogin],
+  [['sandbox_vs_express'], benchSandboxVsExpress],
 ];
+const ORDER = BENCHES.flatMap(([keys]) => keys);
 
 const { values } = parseArgs({
   options: {
@@ -40,14 +51,23 @@ console.log(
     `${config.rounds} rounds of ${config.roundMs} ms per side (median of per-round ratios)\n`,
 );
 const results: BenchResult[] = [];
-for (const [key, bench] of BENCHES) {
-  if (only !== undefined && !only.has(key)) continue;
-  const t0 = performance.now();
-  const result = await bench(config);
-  results.push(result);
-  console.log(`${key}: ${result.value} (target ${result.target}, ${result.met ? 'met' : 'MISSED'}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  for (const [label, figure] of result.rows) console.log(`  ${label}: ${figure}`);
+const ctx = new BenchContext();
+try {
+  for (const [keys, bench] of BENCHES) {
+    if (only !== undefined && !keys.some((key) => only.has(key))) continue;
+    const t0 = performance.now();
+    const produced = await bench(config, ctx);
+    const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+    for (const result of Array.isArray(produced) ? produced : [produced]) {
+      results.push(result);
+      console.log(`${result.key}: ${result.value} (target ${result.target}, ${result.met ? 'met' : 'MISSED'}) [${seconds} s]`);
+      for (const [label, figure] of result.rows) console.log(`  ${label}: ${figure}`);
+    }
+  }
+} finally {
+  await ctx.stopAll();
 }
+results.sort((a, b) => ORDER.indexOf(a.key) - ORDER.indexOf(b.key));
 
 console.log(`\n${formatTable(
   ['key', 'value', 'target', 'status'],

@@ -2,7 +2,7 @@ import { ToopherApi } from '../src/api/client.js';
 import { authorizationHeader, signedRequest } from '../test/helpers/sign-request.js';
 import { startChild } from './lib/child.js';
 import { enrollUser } from './lib/enroll.js';
-import { cannon, compare } from './lib/load.js';
+import { cannon, compare, CpuMeter, cpuRatio } from './lib/load.js';
 import { atLeast, type BenchConfig, type BenchResult } from './lib/result.js';
 import { formatCount, round } from './lib/stats.js';
 import type { SandboxServerInfo } from './servers/sandbox.js';
@@ -51,9 +51,11 @@ export async function benchSandboxVsExpress(config: BenchConfig): Promise<BenchR
         },
         ms,
       );
+    const expressCpu = new CpuMeter(express);
+    const sandboxCpu = new CpuMeter(sandbox);
     const result = await compare(
-      { label: 'express', measure: signedLoad(express.info.url) },
-      { label: 'sandbox', measure: signedLoad(url) },
+      { label: 'express', measure: expressCpu.wrap(signedLoad(express.info.url)) },
+      { label: 'sandbox', measure: sandboxCpu.wrap(signedLoad(url)) },
       config,
     );
     return {
@@ -61,9 +63,10 @@ export async function benchSandboxVsExpress(config: BenchConfig): Promise<BenchR
       value: round(result.ratio),
       ...atLeast(result.ratio, 0.5),
       rows: [
-        [`bare Express JSON route (${CONNECTIONS} connections)`, `${formatCount(result.baseline)} req/s`],
-        ['sandbox signed GET authentication_requests/:id', `${formatCount(result.candidate)} req/s`],
+        [`bare Express JSON route (${CONNECTIONS} connections)`, `${formatCount(result.baseline)} req/s, ${expressCpu.median().toFixed(0)} us server CPU/req`],
+        ['sandbox signed GET authentication_requests/:id', `${formatCount(result.candidate)} req/s, ${sandboxCpu.median().toFixed(0)} us server CPU/req`],
         ['per-round ratios', result.ratios.map((r) => r.toFixed(3)).join(' ')],
+        ['requests per server CPU-second, ratio', cpuRatio(expressCpu, sandboxCpu).toFixed(3)],
       ],
     };
   } finally {

@@ -10,12 +10,12 @@ export function childArgs<T>(): T {
   return JSON.parse(process.argv[2] ?? '{}') as T;
 }
 
-/** Tells the parent the server is ready and starts answering `commands`. */
+/** Tells the parent the server is ready and starts answering `commands` (plus `cpu`: `process.cpuUsage()`). */
 export function serveChild(info: unknown, commands: Readonly<Record<string, CommandHandler>> = {}): void {
   const send = process.send?.bind(process);
   if (send === undefined) throw new Error('bench servers must be started by bench/run.js (no IPC channel)');
   process.on('message', (message: { id: number; command: string; args: unknown }) => {
-    const handler = commands[message.command];
+    const handler = message.command === 'cpu' ? () => process.cpuUsage() : commands[message.command];
     if (handler === undefined) {
       send({ id: message.id, error: `unknown command ${message.command}` });
       return;

@@ -13,6 +13,8 @@ export interface ChildServer<TInfo> {
   readonly info: TInfo;
   /** Sends a command to the child and resolves with its answer. */
   call<T>(command: string, args?: unknown): Promise<T>;
+  /** CPU time (user + system, all threads) the child used so far, in microseconds. */
+  cpuMicros(): Promise<number>;
   /** Kills the child and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -61,14 +63,19 @@ export async function startChild<TInfo>(name: string, args: unknown = {}, timeou
       pending.clear();
     });
   });
+  const call = <T>(command: string, callArgs?: unknown): Promise<T> => {
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      child.send({ id, command, args: callArgs });
+    });
+  };
   return {
     info,
-    call<T>(command: string, callArgs?: unknown): Promise<T> {
-      const id = nextId++;
-      return new Promise<T>((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        child.send({ id, command, args: callArgs });
-      });
+    call,
+    async cpuMicros() {
+      const usage = await call<NodeJS.CpuUsage>('cpu');
+      return usage.user + usage.system;
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -11,7 +11,8 @@ export interface EnrollOptions {
   readonly sandboxUrl: string;
   readonly userName: string;
   readonly terminalId: string;
-  readonly automateAction?: string;
+  /** Actions to approve once with "always allow" on this terminal. */
+  readonly automateActions?: readonly string[];
 }
 
 async function control(url: string, method: 'GET' | 'POST', body?: unknown): Promise<unknown> {
@@ -32,8 +33,8 @@ export async function enrollUser(api: ToopherApi, options: EnrollOptions): Promi
   const pairing = await api.pair(phrase, options.userName);
   await control(`${options.sandboxUrl}/sandbox/pairings/${pairing.id}/respond`, 'POST', { granted: true });
   await api.createUserTerminal(options.userName, 'Bench browser', options.terminalId);
-  if (options.automateAction !== undefined) {
-    const request = await api.authenticateByUserName(options.userName, options.terminalId, options.automateAction);
+  for (const action of options.automateActions ?? []) {
+    const request = await api.authenticateByUserName(options.userName, options.terminalId, action);
     await control(`${options.sandboxUrl}/sandbox/authentication_requests/${request.id}/respond`, 'POST', {
       granted: true,
       automate: true,

@@ -52,14 +52,17 @@ export async function compare(baseline: Contender, candidate: Contender, options
 
 /**
  * Runs `operation` from `concurrency` loops for `durationMs` and returns
- * completed operations per second. Any failure aborts the benchmark: a
+ * completed operations per second. With `cpu`, also records this process's
+ * CPU time (all threads) per operation. Any failure aborts the benchmark: a
  * number measured on errors would be meaningless.
  */
 export async function closedLoop(
   operation: () => Promise<unknown>,
   concurrency: number,
   durationMs: number,
+  cpu?: { microsPerOp: number[] },
 ): Promise<number> {
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const deadline = started + durationMs;
   let done = 0;
@@ -70,7 +73,12 @@ export async function closedLoop(
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return (done * 1000) / (performance.now() - started);
+  const elapsed = performance.now() - started;
+  if (cpu !== undefined) {
+    const used = process.cpuUsage(cpuBefore);
+    cpu.microsPerOp.push((used.user + used.system) / done);
+  }
+  return (done * 1000) / elapsed;
 }
 
 /**
@@ -102,4 +110,39 @@ export async function cannon(
     );
   }
   return result.requests.total / (result.duration || durationMs / 1000);
+}
+
+/** Collects CPU microseconds per operation of a child server, round by round. */
+export class CpuMeter {
+  readonly microsPerOp: number[] = [];
+  private readonly _child: { cpuMicros(): Promise<number> };
+
+  constructor(child: { cpuMicros(): Promise<number> }) {
+    this._child = child;
+  }
+
+  /** Wraps a measure function (ops/s over `ms`) to also record the child's CPU per operation. */
+  wrap(measure: (ms: number) => Promise<number>): (ms: number) => Promise<number> {
+    return async (ms) => {
+      const before = await this._child.cpuMicros();
+      const t0 = performance.now();
+      const perSecond = await measure(ms);
+      const seconds = (performance.now() - t0) / 1000;
+      const used = (await this._child.cpuMicros()) - before;
+      this.microsPerOp.push(used / (perSecond * seconds));
+      return perSecond;
+    };
+  }
+
+  /** Median CPU per operation without the warm-up (the first entry). */
+  median(): number {
+    return median(this.microsPerOp.slice(1));
+  }
+}
+
+/** Median of per-round `baseline / candidate` CPU-per-operation ratios (warm-ups dropped): work per CPU-second, relative. */
+export function cpuRatio(baseline: CpuMeter, candidate: CpuMeter): number {
+  const b = baseline.microsPerOp.slice(1);
+  const c = candidate.microsPerOp.slice(1);
+  return median(b.map((value, i) => value / (c[i] ?? Number.NaN)));
 }

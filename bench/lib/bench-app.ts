@@ -1,0 +1,141 @@
+import express, { type Express, type Request } from 'express';
+import session, { MemoryStore, type Store } from 'express-session';
+import passportModule from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import { createToopher, type Toopher, type ToopherApi, type ToopherApiOptions, type ToopherOptions } from '../../src/index.js';
+
+/**
+ * The app the benchmarks and the load test drive: Express 5,
+ * express-session, a Passport instance with passport-local as the first
+ * factor and (variant `toopher`) passport-toopher as the second. Variant
+ * `plain` is the same app without `app.use(toopher)` and the strategy: the
+ * baseline of `middleware_passthrough`.
+ *
+ * Routes: `GET /` and `GET /public` (unguarded JSON), `POST /login`
+ * (password, then Toopher), `POST /login-password` (password only),
+ * `GET /report` (unguarded) and `GET /report-guarded` (approval covers 10
+ * minutes), `POST /transfer` (guarded, every request asks),
+ * `GET /bench/session-bytes` (serialized size of this package's session state).
+ */
+
+export const BENCH_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+export const BENCH_SESSION_COOKIE = 'bench.sid';
+
+export interface BenchUser {
+  readonly id: string;
+  readonly email: string;
+  readonly password: string;
+}
+
+/** `count` users: `user<i>@example.com` with password `pw-<i>`. */
+export function benchUsers(count: number, prefix = 'user'): BenchUser[] {
+  return Array.from({ length: count }, (_, i) => {
+    const id = `${prefix}${String(i).padStart(5, '0')}`;
+    return { id, email: `${id}@example.com`, password: `pw-${id}` };
+  });
+}
+
+export interface BenchAppOptions {
+  readonly variant: 'toopher' | 'plain';
+  readonly api?: ToopherApi | ToopherApiOptions;
+  readonly users: readonly BenchUser[];
+  readonly store?: Store;
+  /** Extra createToopher options (e.g. `failMode`, `pollIntervalMs`). */
+  readonly toopher?: Partial<ToopherOptions<BenchUser>>;
+}
+
+export interface BenchApp {
+  readonly app: Express;
+  readonly toopher: Toopher<BenchUser> | undefined;
+  /** Runs of the guarded `POST /transfer` handler: user email and amount. */
+  readonly transfers: { readonly user: string; readonly amount: string }[];
+}
+
+function signedIn(req: Request): BenchUser | undefined {
+  return req.isAuthenticated() ? (req.user as BenchUser) : undefined;
+}
+
+export function createBenchApp(options: BenchAppOptions): BenchApp {
+  const byEmail = new Map(options.users.map((u) => [u.email, u]));
+  const byId = new Map(options.users.map((u) => [u.id, u]));
+  const passport = new passportModule.Passport();
+  passport.use(
+    new LocalStrategy({ usernameField: 'email' }, (email, password, done) => {
+      const user = byEmail.get(email);
+      done(null, user !== undefined && user.password === password ? user : false);
+    }),
+  );
+  passport.serializeUser((user, done) => done(null, (user as BenchUser).id));
+  passport.deserializeUser((id: string, done) => done(null, byId.get(id) ?? false));
+
+  let toopher: Toopher<BenchUser> | undefined;
+  if (options.variant === 'toopher') {
+    if (options.api === undefined) throw new Error('the toopher variant needs `api`');
+    toopher = createToopher<BenchUser>({
+      api: options.api,
+      userName: (user) => user.email,
+      secret: BENCH_SECRET,
+      passport,
+      onWarning: () => undefined,
+      ...options.toopher,
+    });
+  }
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(
+    session({
+      name: BENCH_SESSION_COOKIE,
+      secret: 'bench-session-secret',
+      resave: false,
+      saveUninitialized: false,
+      store: options.store ?? new MemoryStore(),
+    }),
+  );
+  app.use(passport.session());
+  if (toopher !== undefined) {
+    app.use(toopher);
+    passport.use(toopher.strategy);
+  }
+
+  const form = express.urlencoded({ extended: false, limit: '32kb' });
+  const transfers: BenchApp['transfers'] = [];
+  const report = (req: Request, res: express.Response): void => {
+    res.json({ report: true, user: signedIn(req)?.email ?? null, year: req.query['year'] ?? null });
+  };
+
+  app.get('/', (req, res) => {
+    res.json({ user: signedIn(req)?.email ?? null });
+  });
+  app.get('/public', (req, res) => {
+    res.json({ public: true, user: signedIn(req)?.email ?? null });
+  });
+  app.post('/login-password', form, passport.authenticate('local', { successRedirect: '/', failureRedirect: '/?bad=1' }));
+  app.get('/report', report);
+  if (toopher !== undefined) {
+    app.post(
+      '/login',
+      form,
+      passport.authenticate('local', { session: false, failureRedirect: '/?bad=1' }),
+      passport.authenticate('toopher', { successRedirect: '/', failureRedirect: '/?denied=1' }),
+    );
+    app.get('/report-guarded', toopher.require('View report', { maxAgeMs: 600_000, automationAllowed: true }), report);
+    app.post('/transfer', form, toopher.require('Transfer money'), (req, res) => {
+      const user = signedIn(req);
+      const amount = String((req.body as Record<string, unknown>)['amount']);
+      transfers.push({ user: user?.email ?? '', amount });
+      res.json({ done: true, user: user?.email ?? null, amount });
+    });
+    app.get('/bench/session-bytes', (req, res) => {
+      const bag = req.session as unknown as Record<string, unknown>;
+      res.json({
+        toopher: Buffer.byteLength(JSON.stringify(bag['toopher'] ?? null)),
+        session: Buffer.byteLength(JSON.stringify(req.session)),
+        pending: Object.keys((bag['toopher'] as { pending?: object } | undefined)?.pending ?? {}).length,
+      });
+    });
+    app.use(toopher.errorHandler);
+  }
+  return { app, toopher, transfers };
+}

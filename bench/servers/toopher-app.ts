@@ -1,0 +1,63 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { RedisStore } from 'connect-redis';
+import type { Store } from 'express-session';
+import { createClient } from 'redis';
+import { ToopherApi } from '../../src/index.js';
+import { benchUsers, createBenchApp } from '../lib/bench-app.js';
+import { childArgs, serveChild } from '../lib/child-ipc.js';
+
+/** The bench app (see bench-app.ts) in its own process, optionally with sessions in Redis. */
+
+export interface ToopherAppArgs {
+  readonly variant: 'toopher' | 'plain';
+  readonly apiUrl?: string;
+  readonly consumerKey?: string;
+  readonly consumerSecret?: string;
+  readonly users: number;
+  /** Prefixes of the user names the app knows (default `['user']`). */
+  readonly userPrefixes?: readonly string[];
+  readonly redisUrl?: string;
+  readonly pollIntervalMs?: number;
+  readonly maxPushesPerMinute?: number;
+}
+
+const args = childArgs<ToopherAppArgs>();
+let store: Store | undefined;
+let quit = async (): Promise<void> => {};
+if (args.redisUrl !== undefined) {
+  const client = createClient({ url: args.redisUrl });
+  await client.connect();
+  store = new RedisStore({ client, prefix: 'bench:' });
+  quit = async () => {
+    await client.quit();
+  };
+}
+const api =
+  args.variant === 'toopher'
+    ? new ToopherApi({ consumerKey: args.consumerKey ?? '', consumerSecret: args.consumerSecret ?? '', baseUrl: args.apiUrl ?? '' })
+    : undefined;
+const { app, transfers } = createBenchApp({
+  variant: args.variant,
+  ...(api === undefined ? {} : { api }),
+  users: (args.userPrefixes ?? ['user']).flatMap((prefix) => benchUsers(args.users, prefix)),
+  ...(store === undefined ? {} : { store }),
+  toopher: {
+    ...(args.pollIntervalMs === undefined ? {} : { pollIntervalMs: args.pollIntervalMs }),
+    ...(args.maxPushesPerMinute === undefined ? {} : { maxPushesPerMinute: args.maxPushesPerMinute }),
+  },
+});
+const server = createServer(app);
+server.keepAliveTimeout = 10_000;
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const { port } = server.address() as AddressInfo;
+process.once('SIGTERM', () => {
+  void quit();
+});
+serveChild(
+  { url: `http://127.0.0.1:${port}` },
+  {
+    transfers: () => transfers,
+    memory: () => process.memoryUsage(),
+  },
+);
