@@ -1,4 +1,4 @@
-import express, { type Express, type Request } from 'express';
+import express, { type Express, type Request, type RequestHandler } from 'express';
 import session, { MemoryStore, type Store } from 'express-session';
 import passportModule from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
@@ -111,14 +111,14 @@ export function createBenchApp(options: BenchAppOptions): BenchApp {
   app.get('/public', (req, res) => {
     res.json({ public: true, user: signedIn(req)?.email ?? null });
   });
-  app.post('/login-password', form, passport.authenticate('local', { successRedirect: '/', failureRedirect: '/?bad=1' }));
+  app.post('/login-password', form, passport.authenticate('local', { successRedirect: '/', failureRedirect: '/?bad=1' }) as RequestHandler);
   app.get('/report', report);
   if (toopher !== undefined) {
     app.post(
       '/login',
       form,
-      passport.authenticate('local', { session: false, failureRedirect: '/?bad=1' }),
-      passport.authenticate('toopher', { successRedirect: '/', failureRedirect: '/?denied=1' }),
+      passport.authenticate('local', { session: false, failureRedirect: '/?bad=1' }) as RequestHandler,
+      passport.authenticate('toopher', { successRedirect: '/', failureRedirect: '/?denied=1' }) as RequestHandler,
     );
     app.get('/report-guarded', toopher.require('View report', { maxAgeMs: 600_000, automationAllowed: true }), report);
     app.post('/transfer', form, toopher.require('Transfer money'), (req, res) => {
