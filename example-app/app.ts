@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import session, { type Store } from 'express-session';
 import helmet from 'helmet';
@@ -82,7 +83,8 @@ export async function createApp(options: CreateAppOptions): Promise<ExampleApp> 
   app.use(
     session({
       name: 'example.sid',
-      secret: config.sessionSecret,
+      // A key of its own, derived from SESSION_SECRET, so the session cookie and Toopher's signatures never share one.
+    secret: createHmac('sha256', config.sessionSecret).update('passport-toopher signing key').digest('base64url'),
       resave: false,
       saveUninitialized: false,
       ...(store === undefined ? {} : { store }),
@@ -107,7 +109,8 @@ export async function createApp(options: CreateAppOptions): Promise<ExampleApp> 
     api: toopherApi,
     passport,
     userName: (user) => user.username,
-    secret: config.sessionSecret,
+    // A key of its own, derived from SESSION_SECRET, so the session cookie and Toopher's signatures never share one.
+    secret: createHmac('sha256', config.sessionSecret).update('passport-toopher signing key').digest('base64url'),
     enrollment: config.enrollment,
     authTimeoutMs: config.authTimeoutMs,
     onEvent: options.onEvent ?? ((event) => console.log(`[toopher] ${event.type}${event.userName === undefined ? '' : ` ${event.userName}`}`)),
@@ -166,6 +169,7 @@ export async function createApp(options: CreateAppOptions): Promise<ExampleApp> 
     res.type('html').send(transferDonePage(transfer));
   });
 
+  // Deliberately public: the demo shows what ran (and that nothing ran twice). A real app would not.
   app.get('/transfers.json', (_req, res) => {
     res.set('Cache-Control', 'no-store').json(transfers.list());
   });
