@@ -300,7 +300,7 @@ test('fuzz: the Toopher routes, login and guarded routes never answer 5xx, sign 
       resolve(undefined);
       return;
     }
-    all((err: unknown, result?: Record<string, SessionData> | SessionData[] | null) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(result as Record<string, SessionData> | null)));
+    all((err: unknown, result?: Record<string, SessionData> | SessionData[] | null) => (err ? reject(err instanceof Error ? err : new Error("the store failed to list sessions")) : resolve(result as Record<string, SessionData> | null)));
   });
   assert.ok(sessions, 'the store lists its sessions');
   const signedIn = Object.values(sessions).map((s) => (s as { passport?: { user?: unknown } }).passport?.user).filter((u) => u !== undefined);
