@@ -10,6 +10,7 @@ import {
   removePending,
   type FlowRecord,
 } from '../strategy/pending-state.js';
+import { safeReturnPath } from '../strategy/return-url.js';
 import { ToopherUnavailableError } from '../strategy/unavailable-error.js';
 import { csrfToken } from './csrf.js';
 import { GRANT_FIELD, GRANT_TTL_MS, signGrant } from './grant.js';
@@ -113,7 +114,8 @@ export class FlowResponder {
 
   /** Where "Try again" leads after a flow ended badly. */
   retryUrl(flow: FlowRecord | undefined): string {
-    if (flow?.kind === 'login' && flow.failureRedirect !== undefined) return flow.failureRedirect;
+    const failureRedirect = flow?.kind === 'login' ? safeReturnPath(flow.failureRedirect) : undefined;
+    if (failureRedirect !== undefined) return failureRedirect;
     if (flow?.kind === 'action' && flow.held?.method === 'GET') return flow.held.url;
     return this.core.config.defaultReturnTo;
   }
@@ -226,7 +228,8 @@ export class FlowResponder {
       const done = (err: unknown): void => (err ? reject(err instanceof Error ? err : new Error('req.logIn failed')) : resolve());
       (logIn as (user: unknown, callback: (err: unknown) => void) => void).call(req, user, done);
     });
-    const target = flow.successRedirect ?? this.core.config.defaultReturnTo;
+    // Checked again here: the record comes back from the session store.
+    const target = safeReturnPath(flow.successRedirect) ?? this.core.config.defaultReturnTo;
     if (wantsJson(req)) {
       sendJson(res, 200, { state: 'granted', redirect: target });
       return;

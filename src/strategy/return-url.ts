@@ -1,20 +1,30 @@
+// eslint-disable-next-line no-control-regex
+const UNSAFE_CHARACTERS = /[\\\u0000-\u001f\u007f]/;
+const BASE = 'http://return-url.invalid';
+
+/** True for a path a browser resolves on this origin: one leading `/`, no backslash or control character. */
+function isLocalPath(path: string): boolean {
+  return path.startsWith('/') && !path.startsWith('//') && !UNSAFE_CHARACTERS.test(path);
+}
+
 /**
  * Same-origin return URLs only: a path that starts with a single `/`.
  * `https://evil.example`, `//evil.example`, `/\evil.example`, `javascript:`
- * and anything with control characters are refused (undefined).
+ * and anything with control characters are refused (undefined). The path is
+ * normalised (`.` and `..` segments, percent-encoded dots) and the result is
+ * checked again, so `/..//evil.example` or `/%2e%2e//evil.example` cannot
+ * come out as the protocol-relative `//evil.example`.
  */
 export function safeReturnPath(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length === 0 || value.length > 2048) return undefined;
-  if (!value.startsWith('/') || value.startsWith('//')) return undefined;
-  // eslint-disable-next-line no-control-regex
-  if (/[\\\u0000-\u001f\u007f]/.test(value)) return undefined;
-  const base = 'http://return-url.invalid';
+  if (!isLocalPath(value)) return undefined;
   let url: URL;
   try {
-    url = new URL(value, base);
+    url = new URL(value, BASE);
   } catch {
     return undefined;
   }
-  if (url.origin !== base) return undefined;
-  return `${url.pathname}${url.search}${url.hash}`;
+  if (url.origin !== BASE) return undefined;
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  return isLocalPath(path) ? path : undefined;
 }

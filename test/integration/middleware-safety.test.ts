@@ -15,7 +15,7 @@ import {
   type TestUser,
 } from '../helpers/test-app.js';
 
-const users = makeUsers('ann', 'ben', 'cid', 'dot', 'eve', 'fay', 'gus', 'hal');
+const users = makeUsers('ann', 'ben', 'cid', 'dot', 'eve', 'fay', 'gus', 'hal', 'ivy', 'jay');
 let sandbox: Sandbox;
 let api: ToopherApi;
 let app: TestApp;
@@ -65,10 +65,12 @@ test('refuses POSTs without the CSRF token or with a wrong one (403)', async () 
   assert.equal((JSON.parse(json.body) as { state: string }).state, 'forbidden');
 });
 
-test('ignores return URLs to other origins', async () => {
+test('ignores return URLs to other origins, also when they normalise to one', async () => {
   for (const [id, returnTo, expected] of [
     ['ben', 'https://evil.example/steal', '/'],
     ['cid', '//evil.example', '/'],
+    ['ivy', '/..//evil.example/phish', '/'],
+    ['jay', '/%2e%2e//evil.example', '/'],
     ['dot', '/account?tab=1', '/account?tab=1'],
   ] as const) {
     const { client, pendingUrl } = await pendingLogin(id, { returnTo });

@@ -29,3 +29,24 @@ test('refuses other origins and tricks', () => {
     assert.equal(safeReturnPath(value), undefined, String(value));
   }
 });
+
+test('refuses paths that normalise to a protocol-relative URL', () => {
+  for (const value of [
+    '/..//evil.example',
+    '/.//evil.example',
+    '/%2e%2e//evil.example',
+    '/%2E%2E//evil.example',
+    '/a/..//evil.example',
+    '/a/%2e%2e//evil.example',
+    '/\\evil',
+    '%2f%2fevil',
+    '\t//evil',
+  ]) {
+    assert.equal(safeReturnPath(value), undefined, value);
+  }
+});
+
+test('keeps encoded slashes and query text that browsers do not treat as a host', () => {
+  assert.equal(safeReturnPath('/%2f%2fevil'), '/%2f%2fevil');
+  assert.equal(safeReturnPath('/a?next=//evil.example'), '/a?next=//evil.example');
+});
