@@ -55,8 +55,21 @@ export class TerminalUnknownError extends ToopherApiError {}
 /** 707 (and legacy 601): the user's pairing was removed or never authorized. */
 export class PairingDeactivatedError extends ToopherApiError {}
 
-/** No response: connection refused, reset, DNS failure. */
-export class ToopherNetworkError extends ToopherApiError {}
+/** No response: connection refused, reset, DNS failure, TLS failure. */
+export class ToopherNetworkError extends ToopherApiError {
+  /**
+   * True only when no connection to the API could be made at all (refused,
+   * DNS failure, host or network unreachable). False when a connection was
+   * made and then failed (reset, TLS error, cut mid-response). Only
+   * unreachable failures let users in under `failMode: 'open'`.
+   */
+  readonly unreachable: boolean;
+
+  constructor(message: string, options: ToopherApiErrorOptions & { readonly unreachable?: boolean } = {}) {
+    super(message, options);
+    this.unreachable = options.unreachable === true;
+  }
+}
 /** The request did not complete within `timeoutMs`, or was aborted. */
 export class ToopherTimeoutError extends ToopherApiError {}
 /** A response arrived but was not what the API promises (not JSON, empty, missing fields). */

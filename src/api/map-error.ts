@@ -110,12 +110,21 @@ export interface FailureContext {
   readonly signal: AbortSignal | undefined;
 }
 
+/**
+ * Error codes meaning no connection could be established at all. Only these
+ * make a `ToopherNetworkError` `unreachable` (what `failMode: 'open'` acts
+ * on); a reset, TLS failure or a reply cut short happened on a connection the
+ * API (or something in between) accepted, and always fails closed.
+ */
+const UNREACHABLE_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 /** Maps anything a got call rejected with to a `ToopherApiError`. */
 export function errorFromRequestFailure(error: unknown, context: FailureContext): ToopherApiError {
   const { endpoint, origin, timeoutMs, signal } = context;
   if (error instanceof ToopherApiError) return error;
   if (!(error instanceof RequestError)) {
-    return new ToopherNetworkError(`Calling \`${endpoint}\` on the Toopher API at ${origin} failed.`, {
+    // Not a transport failure (a bug or a bad argument): no network class, never fail-open.
+    return new ToopherApiError(`Calling \`${endpoint}\` on the Toopher API at ${origin} failed before an answer arrived.`, {
       endpoint,
       cause: error,
     });
@@ -136,9 +145,13 @@ export function errorFromRequestFailure(error: unknown, context: FailureContext)
       { endpoint, cause },
     );
   }
-  const code = typeof error.code === 'string' && /^[A-Z0-9_]+$/.test(error.code) ? ` (${error.code})` : '';
+  const code = typeof error.code === 'string' && /^[A-Z0-9_]+$/.test(error.code) ? error.code : undefined;
+  const unreachable = code !== undefined && UNREACHABLE_CODES.has(code);
+  const detail = code === undefined ? '' : ` (${code})`;
   return new ToopherNetworkError(
-    `Could not reach the Toopher API at ${origin} for \`${endpoint}\`${code}. Check \`baseUrl\` and the network.`,
-    { endpoint, cause },
+    unreachable
+      ? `Could not reach the Toopher API at ${origin} for \`${endpoint}\`${detail}. Check \`baseUrl\` and the network.`
+      : `The connection to the Toopher API at ${origin} failed during \`${endpoint}\`${detail}. Check the network and any proxy or TLS setup in between.`,
+    { endpoint, cause, unreachable },
   );
 }

@@ -312,7 +312,7 @@ export class ToopherCore {
       flow.lastState = 'pending';
       return { type: 'name' };
     }
-    if (err instanceof ToopherNetworkError && this.config.failMode === 'open') {
+    if (err instanceof ToopherNetworkError && err.unreachable && this.config.failMode === 'open') {
       this.emit('fail-open', flow, { reason: 'unreachable' });
       return { type: 'fail-open' };
     }

@@ -40,9 +40,11 @@ export interface ToopherStrategyOptions<TUser = unknown> {
   readonly pollIntervalMs?: number;
   /**
    * `'closed'` (default): no sign-in or action when Toopher cannot answer.
-   * `'open'`: when the API is unreachable (a `ToopherNetworkError`: refused,
-   * reset, DNS) at the moment an approval would be requested, let the user in
-   * and emit a `fail-open` event. Timeouts, 5xx and bad answers still fail closed.
+   * `'open'`: when no connection to the API can be made (a
+   * `ToopherNetworkError` with `unreachable`: connection refused, DNS failure,
+   * host or network unreachable) at the moment an approval would be requested,
+   * let the user in and emit a `fail-open` event. Resets, TLS failures,
+   * timeouts, 5xx and bad answers still fail closed.
    */
   readonly failMode?: 'closed' | 'open';
   /** Session property holding this package's state. Default `'toopher'`. */

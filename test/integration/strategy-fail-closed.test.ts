@@ -154,6 +154,7 @@ for (const [what, faults, status] of [
   ['a 500 answer', { status: 500 }, 502],
   ['an answer that never comes', { mode: 'hang' }, 503],
   ['a body that is not JSON', { mode: 'garbage' }, 502],
+  ['a connection reset before the answer', { mode: 'reset' }, 503],
 ] as const) {
   test(`stays closed with failMode open on ${what}`, async () => {
     const open = await extraApp(api, 'open');
@@ -164,6 +165,24 @@ for (const [what, faults, status] of [
     assert.equal(await whoAmI(client), null);
   });
 }
+
+test('stays closed with failMode open when the connection is reset mid-response', async (t) => {
+  const cut = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
+    res.write('{"id":"');
+    setImmediate(() => req.socket.destroy());
+  });
+  const cutUrl = await listen(cut);
+  t.after(() => close(cut));
+  const open = await extraApp(apiFor(`${cutUrl}/v1`), 'open');
+  const client = new BrowserClient(open.url);
+  const hop = await client.post('/login', loginForm('jon'));
+  assert.equal(hop.status, 503);
+  assert.match(hop.body, /Verification unavailable/);
+  assert.equal(await whoAmI(client), null);
+  assert.equal(open.events.filter((e) => e.type === 'fail-open').length, 0);
+});
 
 test('keeps serving after faults', async () => {
   const client = await enrolled('ida');
