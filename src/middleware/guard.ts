@@ -73,6 +73,16 @@ export function createGuardFactory(flows: FlowResponder, usedGrants: UsedGrants)
       next();
     }
 
+    async function tooLarge(req: Request, res: Response): Promise<void> {
+      const m = pages.messages;
+      await pages.result(req, res, 413, {
+        title: m.badRequestTitle,
+        message: m.requestTooLargeMessage,
+        status: 'error',
+        continueUrl: core.config.defaultReturnTo,
+      });
+    }
+
     async function guard(req: Request, res: Response, next: NextFunction): Promise<void> {
       core.sessionOf(req);
       const isAuthenticated = (req as { isAuthenticated?: () => boolean }).isAuthenticated;
@@ -92,8 +102,17 @@ export function createGuardFactory(flows: FlowResponder, usedGrants: UsedGrants)
       const token = grantOf(req);
 
       if (token !== undefined) {
+        let digest: string;
+        try {
+          digest = requestDigest(req);
+        } catch {
+          // Too deeply nested to digest: no such request was ever held, so no grant can match it.
+          core.emit('grant-refused', { userName, actionName: action, kind: 'action' }, { reason: 'too-large' });
+          await tooLarge(req, res);
+          return;
+        }
         const parsedToken = parseGrant(token);
-        const binding = { sessionId: core.sessionIdOf(req), userName, actionName: action, digest: requestDigest(req) };
+        const binding = { sessionId: core.sessionIdOf(req), userName, actionName: action, digest };
         if (parsedToken && parsedToken.expiresAt > now && verifyGrant(core.config.secret, token, binding)) {
           const grant = takeGrant(state, parsedToken.id);
           if (grant && grant.expiresAt > now && usedGrants.use(grant.id, grant.expiresAt, now)) {
@@ -125,11 +144,15 @@ export function createGuardFactory(flows: FlowResponder, usedGrants: UsedGrants)
       }
 
       const held = holdRequest(req);
-      if (typeof held === 'string') {
+      if (held === 'too-large') {
+        await tooLarge(req, res);
+        return;
+      }
+      if (held === 'unsupported') {
         const m = pages.messages;
-        await pages.result(req, res, held === 'too-large' ? 413 : 415, {
+        await pages.result(req, res, 415, {
           title: m.badRequestTitle,
-          message: held === 'too-large' ? m.requestTooLargeMessage : m.unsupportedRequestMessage,
+          message: m.unsupportedRequestMessage,
           status: 'error',
           continueUrl: core.config.defaultReturnTo,
         });

@@ -33,7 +33,7 @@ export const defaultMessages: ToopherMessages = Object.freeze({
   csrfMessage: 'This form has expired or did not come from this site. Go back, reload the page and try again.',
   badRequestTitle: 'Bad request',
   badRequestMessage: 'The request could not be understood.',
-  requestTooLargeMessage: 'The request is too large to be held for approval.',
+  requestTooLargeMessage: 'The request is too large or too deeply nested to be held for approval.',
   unsupportedRequestMessage: 'This kind of request cannot be held for approval.',
   accountUnavailableMessage: 'Your account is no longer available. Sign in again.',
   unavailableTitle: 'Verification unavailable',

@@ -211,3 +211,24 @@ test('runs a held action once when two tabs complete and replay it at the same t
   assert.equal(results.filter((hop) => hop.status === 200).length, 1);
   assert.equal(runs('kim', 'transfer'), 1);
 });
+
+test('answers a deeply nested body that carries a grant with 413, not 500', async () => {
+  const client = await signedIn('lea');
+  let deep: unknown = { amount: 1 };
+  for (let i = 0; i < 12; i += 1) deep = { x: deep };
+  const token = `${'a'.repeat(20)}.abc.${'b'.repeat(43)}`;
+  for (const headers of [
+    { accept: 'application/json', 'x-toopher-grant': token },
+    { accept: 'application/json' },
+  ]) {
+    const hop = await client.request('POST', '/transfer', { json: deep, headers });
+    assert.equal(hop.status, 413, JSON.stringify(headers));
+    const body = JSON.parse(hop.body) as { state: string; message: string };
+    assert.equal(body.state, 'error');
+    assert.match(body.message, /too deeply nested/);
+  }
+  const page = await client.request('POST', `/transfer?_toopher_grant=${token}`, { json: deep });
+  assert.equal(page.status, 413);
+  assert.match(page.body, /too deeply nested/);
+  assert.equal(runs('lea', 'transfer'), 0);
+});
