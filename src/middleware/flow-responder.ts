@@ -150,6 +150,11 @@ export class FlowResponder {
    * regenerates the session); an action gets a single-use grant and is replayed.
    */
   async complete(req: Request, res: Response, flow: FlowRecord): Promise<void> {
+    if (this.core.isPastDeadline(flow)) {
+      // However it was approved, too late is too late.
+      await this.failed(req, res, flow, 'expired');
+      return;
+    }
     const state = this.core.stateOf(req, true);
     removePending(state, flow.id);
     if (flow.kind === 'login') {

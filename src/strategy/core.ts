@@ -29,6 +29,8 @@ import { ToopherUnavailableError } from './unavailable-error.js';
 
 /** How long a user may take on the pair or terminal-naming page. */
 export const FLOW_STEP_MS = 10 * 60_000;
+/** Upper bound of `ToopherCore.completionGraceMs`. */
+export const MAX_COMPLETION_GRACE_MS = 30_000;
 
 /** What asking Toopher to approve a flow led to. */
 export type StartOutcome =
@@ -90,6 +92,20 @@ export class ToopherCore {
 
   now(): number {
     return systemClock();
+  }
+
+  /**
+   * How long after its deadline a decided flow may still complete: the last
+   * poll saw the approval just before `expiresAt` and the browser is on its
+   * way. At most 30 s (a third of `authTimeoutMs` when that is shorter).
+   */
+  get completionGraceMs(): number {
+    return Math.min(MAX_COMPLETION_GRACE_MS, Math.ceil(this.config.authTimeoutMs / 3));
+  }
+
+  /** True when the flow may no longer complete, whatever its last known state. */
+  isPastDeadline(flow: FlowRecord): boolean {
+    return this.now() > flow.expiresAt + this.completionGraceMs;
   }
 
   emit(
@@ -270,6 +286,8 @@ export class ToopherCore {
       return { type: 'pending' };
     }
     if (request.granted) {
+      // A fresh approval: the flow may complete from now on, whatever its earlier deadline.
+      flow.expiresAt = now + this.config.authTimeoutMs;
       flow.lastState = 'granted';
       this.emit('approval-granted', flow, { automated: request.automated });
       return { type: 'granted', automated: request.automated };
@@ -283,6 +301,7 @@ export class ToopherCore {
     const now = this.now();
     if (err instanceof UserDisabledError) {
       if (this.config.enrollment === 'optional') {
+        flow.expiresAt = now + this.config.authTimeoutMs;
         this.emit('opted-out', flow);
         return { type: 'opted-out' };
       }
@@ -297,6 +316,7 @@ export class ToopherCore {
     }
     if (err instanceof UserUnknownError || err instanceof PairingDeactivatedError) {
       if (err instanceof UserUnknownError && this.config.enrollment === 'optional' && (await this._optedOut(flow))) {
+        flow.expiresAt = now + this.config.authTimeoutMs;
         this.emit('opted-out', flow);
         return { type: 'opted-out' };
       }
@@ -313,6 +333,7 @@ export class ToopherCore {
       return { type: 'name' };
     }
     if (err instanceof ToopherNetworkError && err.unreachable && this.config.failMode === 'open') {
+      flow.expiresAt = now + this.config.authTimeoutMs;
       this.emit('fail-open', flow, { reason: 'unreachable' });
       return { type: 'fail-open' };
     }
@@ -338,9 +359,15 @@ export class ToopherCore {
    * saved before calling, so tabs and instances share the throttle).
    */
   async refresh(req: RequestLike, flow: FlowRecord): Promise<FlowState> {
-    if (flow.lastState !== 'pending') return flow.lastState;
     const now = this.now();
     const pairing = flow.stage === 'pairing';
+    if (flow.lastState === 'granted' && !pairing && this.isPastDeadline(flow)) {
+      // An approval nobody collected in time is void: it never signs in or runs anything.
+      flow.lastState = 'expired';
+      this.emit('approval-expired', flow);
+      return 'expired';
+    }
+    if (flow.lastState !== 'pending') return flow.lastState;
     if (now >= flow.expiresAt) {
       flow.lastState = 'expired';
       this.emit(pairing ? 'pairing-expired' : 'approval-expired', flow);

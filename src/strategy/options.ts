@@ -32,7 +32,11 @@ export interface ToopherStrategyOptions<TUser = unknown> {
    * which disables Toopher for that user, whose later sign-ins then pass (704).
    */
   readonly enrollment?: 'required' | 'optional';
-  /** How long an approval may stay pending, in ms. Default 90000. */
+  /**
+   * How long an approval may stay pending, in ms. Default 90000. An approval
+   * must also be collected (the sign-in completed, the action replayed) by
+   * then, plus a grace of a third of this value, at most 30 s.
+   */
   readonly authTimeoutMs?: number;
   /** How long a pairing may wait for the phone, in ms. Default 120000. */
   readonly pairingTimeoutMs?: number;

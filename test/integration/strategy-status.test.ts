@@ -14,7 +14,7 @@ import {
   type TestUser,
 } from '../helpers/test-app.js';
 
-const users = makeUsers('ann', 'ben', 'cid', 'dot', 'eve', 'fay');
+const users = makeUsers('ann', 'ben', 'cid', 'dot', 'eve', 'fay', 'gus');
 let sandbox: Sandbox;
 let proxy: Awaited<ReturnType<typeof startCountingProxy>>;
 let api: ToopherApi;
@@ -22,6 +22,7 @@ let app: TestApp;
 let slowPolls: TestApp;
 let shortPolls: TestApp;
 let shortLived: TestApp;
+let lateCollect: TestApp;
 
 before(async () => {
   sandbox = await createSandbox();
@@ -31,10 +32,12 @@ before(async () => {
   slowPolls = await startTestApp({ api, users, toopher: { pollIntervalMs: 60_000 } });
   shortPolls = await startTestApp({ api, users, toopher: { pollIntervalMs: 250 } });
   shortLived = await startTestApp({ api, users, toopher: { pollIntervalMs: 0, authTimeoutMs: 200 } });
+  // 1.5 s to approve; a decided request may complete up to a third of that (0.5 s) after its deadline.
+  lateCollect = await startTestApp({ api, users, toopher: { pollIntervalMs: 0, authTimeoutMs: 1_500 } });
 });
 
 after(async () => {
-  await Promise.all([app.close(), slowPolls.close(), shortPolls.close(), shortLived.close()]);
+  await Promise.all([app.close(), slowPolls.close(), shortPolls.close(), shortLived.close(), lateCollect.close()]);
   await proxy.close();
   await sandbox.close();
 });
@@ -117,6 +120,26 @@ test('expires a request nobody answers and never signs in', async () => {
   assert.ok(shortLived.events.some((e) => e.type === 'approval-expired' && e.userName === user('dot').email));
   const me = JSON.parse((await client.get('/', { accept: 'application/json' })).body) as { user: unknown };
   assert.equal(me.user, null);
+});
+
+test('refuses to complete an approved sign-in collected after its deadline', async () => {
+  const { client, id, pendingUrl } = await startLogin(lateCollect, 'gus');
+  const page = await client.get(pendingUrl);
+  const pending = await client.getJson(`/toopher/status/${id}`);
+  assert.equal(pending.status, 202);
+  const expiresAt = Number(pending.body['expiresAt']);
+  await sandbox.phone.respondToAuthenticationRequest((await pendingRequest(sandbox, user('gus').email)).id, true);
+  const granted = await client.getJson(`/toopher/status/${id}`);
+  assert.equal(granted.status, 200, 'approved before the deadline');
+  await waitFor(() => Promise.resolve(Date.now() > expiresAt + 500 + 50 ? true : undefined), 10_000, 'the deadline and its grace');
+  const status = await client.getJson(`/toopher/status/${id}`);
+  assert.equal(status.status, 401);
+  assert.equal(status.body['state'], 'expired');
+  const result = await client.submit(findForm(page.body, 'toopher-check'));
+  assert.equal(result.status, 401);
+  const me = JSON.parse((await client.get('/', { accept: 'application/json' })).body) as { user: unknown };
+  assert.equal(me.user, null);
+  assert.ok(lateCollect.events.some((e) => e.type === 'approval-expired' && e.userName === user('gus').email));
 });
 
 test('cancels a pending sign-in on request', async () => {
