@@ -89,6 +89,9 @@ export class FlowResponder {
       case 'name':
         await this.park(req, res, flow);
         return;
+      case 'pairing-required':
+        await this.pairingRequired(req, res, flow, outcome.pairingRemoved);
+        return;
       case 'denied':
         await this.failed(req, res, flow, 'denied');
         return;
@@ -96,6 +99,28 @@ export class FlowResponder {
         await this.rateLimited(req, res, flow);
         return;
     }
+  }
+
+  /**
+   * A guarded action of a user without an active pairing: refused with a
+   * clear page. Pairing a new phone needs a fresh sign-in with the first factor.
+   */
+  async pairingRequired(req: Request, res: Response, flow: FlowRecord, pairingRemoved: boolean): Promise<void> {
+    removePending(this.core.stateOf(req, true), flow.id);
+    await this.core.save(req);
+    const m = this.pages.messages;
+    await this.pages.result(
+      req,
+      res,
+      403,
+      {
+        title: m.pairingRequiredTitle,
+        message: pairingRemoved ? m.pairingRemovedMessage : m.pairingRequiredMessage,
+        status: 'denied',
+        continueUrl: this.core.config.defaultReturnTo,
+      },
+      { state: 'pairing-required' },
+    );
   }
 
   async rateLimited(req: Request, res: Response, flow: FlowRecord | undefined): Promise<void> {

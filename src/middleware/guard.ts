@@ -193,6 +193,9 @@ export function createGuardFactory(flows: FlowResponder, usedGrants: UsedGrants)
         case 'name':
           await flows.park(req, res, flow);
           return;
+        case 'pairing-required':
+          await flows.pairingRequired(req, res, flow, outcome.pairingRemoved);
+          return;
         case 'denied':
           await flows.failed(req, res, flow, 'denied');
           return;

@@ -19,6 +19,10 @@ export interface ToopherMessages {
   readonly accountUnavailableMessage: string;
   readonly unavailableTitle: string;
   readonly unavailableMessage: string;
+  readonly pairingRequiredTitle: string;
+  readonly pairingRequiredMessage: string;
+  readonly pairingRemovedMessage: string;
+  readonly skipNotAllowedMessage: string;
 }
 
 export const defaultMessages: ToopherMessages = Object.freeze({
@@ -39,6 +43,13 @@ export const defaultMessages: ToopherMessages = Object.freeze({
   unavailableTitle: 'Verification unavailable',
   unavailableMessage:
     'Two-step verification cannot be reached right now, so nothing was done. Try again in a moment.',
+  pairingRequiredTitle: 'Phone not paired',
+  pairingRequiredMessage:
+    'This action must be approved on your phone, but no phone is paired with your account, so nothing was done. Sign out and sign in again to pair one.',
+  pairingRemovedMessage:
+    'This action must be approved on your phone, but the pairing with your phone was removed, so nothing was done. Sign out and sign in again to pair your phone again.',
+  skipNotAllowedMessage:
+    'Two-step verification cannot be skipped for this account because a phone was paired with it before. Pair your phone again to continue.',
 });
 
 /** Merges string overrides (ignoring unknown keys and non-strings). */

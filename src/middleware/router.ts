@@ -110,13 +110,29 @@ export function createToopherRouter(flows: FlowResponder): Router {
     });
   }
 
+  /**
+   * "Skip" (optional enrollment) turns Toopher off for the user, so it is
+   * offered only at sign-in to a user who never paired (705): never after a
+   * pairing was removed (707), never from a guarded action.
+   */
+  function maySkip(flow: FlowRecord): boolean {
+    return core.config.enrollment === 'optional' && flow.kind === 'login' && flow.pairingRemoved !== true;
+  }
+
+  /** Pairing is part of signing in only: a signed-in session never pairs a new phone. True when it answered. */
+  async function refusePairingOfAction(req: Request, res: Response, flow: FlowRecord): Promise<boolean> {
+    if (flow.kind === 'login') return false;
+    await flows.pairingRequired(req, res, flow, flow.pairingRemoved === true);
+    return true;
+  }
+
   async function renderPair(req: Request, res: Response, flow: FlowRecord, status = 200, error?: string, phrase?: string): Promise<void> {
     const id = flow.id;
     await pages.send(res, status, 'pair', {
       csrfToken: csrfToken(core, req),
       action: `${base}/pair/${id}`,
       qrAction: `${base}/pair/${id}/qr`,
-      ...(core.config.enrollment === 'optional' ? { skipAction: `${base}/pair/${id}/skip` } : {}),
+      ...(maySkip(flow) ? { skipAction: `${base}/pair/${id}/skip` } : {}),
       ...(flow.pairingRemoved === true ? { notice: pages.strings.pairingDeactivatedNotice } : {}),
       ...(error === undefined ? {} : { error }),
       ...(phrase === undefined ? {} : { pairingPhrase: phrase }),
@@ -145,6 +161,7 @@ export function createToopherRouter(flows: FlowResponder): Router {
   router.get(`${base}/pending/:id`, nonStore, wrap(async (req, res) => {
     const flow = await load(req, res);
     if (!flow || elsewhere(res, flow, 'auth', 'pairing')) return;
+    if (flow.stage === 'pairing' && (await refusePairingOfAction(req, res, flow))) return;
     if (await endIfExpired(req, res, flow)) return;
     await renderPending(req, res, flow);
   }));
@@ -153,6 +170,7 @@ export function createToopherRouter(flows: FlowResponder): Router {
     if (!(await csrfOk(req, res))) return;
     const flow = await load(req, res);
     if (!flow || elsewhere(res, flow, 'auth', 'pairing')) return;
+    if (flow.stage === 'pairing' && (await refusePairingOfAction(req, res, flow))) return;
     const state = await core.refresh(req, flow);
     if (state === 'pending') {
       if (wantsJson(req)) sendJson(res, 202, { state, expiresAt: flow.expiresAt });
@@ -259,6 +277,7 @@ export function createToopherRouter(flows: FlowResponder): Router {
   router.get(`${base}/pair/:id`, nonStore, wrap(async (req, res) => {
     const flow = await load(req, res);
     if (!flow || elsewhere(res, flow, 'pair')) return;
+    if (await refusePairingOfAction(req, res, flow)) return;
     if (await endIfExpired(req, res, flow)) return;
     await renderPair(req, res, flow);
   }));
@@ -267,6 +286,7 @@ export function createToopherRouter(flows: FlowResponder): Router {
     if (!(await csrfOk(req, res))) return;
     const flow = await load(req, res);
     if (!flow || elsewhere(res, flow, 'pair')) return;
+    if (await refusePairingOfAction(req, res, flow)) return;
     if (await endIfExpired(req, res, flow)) return;
     const phrase = formField(req, 'pairing_phrase', MAX_PHRASE);
     if (phrase === undefined || phrase === '') {
@@ -280,6 +300,7 @@ export function createToopherRouter(flows: FlowResponder): Router {
     if (!(await csrfOk(req, res))) return;
     const flow = await load(req, res);
     if (!flow || elsewhere(res, flow, 'pair')) return;
+    if (await refusePairingOfAction(req, res, flow)) return;
     if (await endIfExpired(req, res, flow)) return;
     await afterPairing(req, res, flow, await core.startPairing(flow, undefined), undefined);
   }));
@@ -311,6 +332,17 @@ export function createToopherRouter(flows: FlowResponder): Router {
     if (!(await csrfOk(req, res))) return;
     const flow = await load(req, res);
     if (!flow || elsewhere(res, flow, 'pair')) return;
+    if (await refusePairingOfAction(req, res, flow)) return;
+    if (!maySkip(flow)) {
+      const m = pages.messages;
+      await pages.result(req, res, 403, {
+        title: m.forbiddenTitle,
+        message: m.skipNotAllowedMessage,
+        status: 'error',
+        retryUrl: core.urlFor(flow),
+      }, { state: 'forbidden' });
+      return;
+    }
     if (await endIfExpired(req, res, flow)) return;
     await core.skipEnrollment(flow);
     await flows.complete(req, res, flow);

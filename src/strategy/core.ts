@@ -46,6 +46,11 @@ export type StartOutcome =
   | { readonly type: 'pair' }
   /** This browser must be named (706); `flow.stage` is `'name'`. */
   | { readonly type: 'name' }
+  /**
+   * A guarded action of a user with no active pairing (705, or 707): a
+   * signed-in session never pairs a new phone, so the action is refused.
+   */
+  | { readonly type: 'pairing-required'; readonly pairingRemoved: boolean }
   /** Denied at once. */
   | { readonly type: 'denied' }
   /** Too many pushes for this user in the last minute. */
@@ -319,6 +324,10 @@ export class ToopherCore {
         flow.expiresAt = now + this.config.authTimeoutMs;
         this.emit('opted-out', flow);
         return { type: 'opted-out' };
+      }
+      if (flow.kind === 'action') {
+        debug('guarded action of a user without an active pairing: refused');
+        return { type: 'pairing-required', pairingRemoved: err instanceof PairingDeactivatedError };
       }
       flow.stage = 'pair';
       flow.pairingRemoved = err instanceof PairingDeactivatedError;

@@ -1,4 +1,5 @@
 import { Strategy } from 'passport-strategy';
+import { ToopherError } from '../errors.js';
 import { ToopherCore } from './core.js';
 import type { ResolvedToopherConfig, ToopherStrategyOptions } from './options.js';
 import { resolveStrategyOptions } from './options.js';
@@ -134,6 +135,9 @@ export class ToopherStrategy<TUser = unknown> extends Strategy {
         this.redirect(core.urlFor(flow), 303);
         return;
       }
+      case 'pairing-required':
+        // Only guarded actions get this answer; a sign-in goes to the pair page.
+        throw new ToopherError('passport-toopher: unexpected pairing-required outcome for a sign-in.', { status: 500 });
       case 'denied': {
         const failure: ToopherFailure = { message: 'The sign-in was denied on your phone.', code: 'ERR_TOOPHER_DENIED' };
         this.fail(failure, 403);

@@ -14,7 +14,7 @@ import {
   type TestUser,
 } from '../helpers/test-app.js';
 
-const users = makeUsers('ann', 'ben', 'cid', 'dot', 'eve', 'fay', 'gus', 'hal', 'ida', 'jon', 'kim', 'lea', 'max', 'ned');
+const users = makeUsers('ann', 'ben', 'cid', 'dot', 'eve', 'fay', 'gus', 'hal', 'ida', 'jon', 'kim', 'lea', 'max', 'ned', 'oli', 'pam');
 let sandbox: Sandbox;
 let api: ToopherApi;
 let app: TestApp;
@@ -37,10 +37,14 @@ function user(id: string): TestUser {
 }
 
 async function signedIn(id: string): Promise<BrowserClient> {
+  return (await signedInPaired(id)).client;
+}
+
+async function signedInPaired(id: string): Promise<{ readonly client: BrowserClient; readonly pairingId: string }> {
   const client = new BrowserClient(app.url);
-  await enroll(sandbox, api, user(id).email, client);
+  const { pairingId } = await enroll(sandbox, api, user(id).email, client);
   await signIn(sandbox, client, user(id));
-  return client;
+  return { client, pairingId };
 }
 
 function runs(id: string, route: string): number {
@@ -231,4 +235,20 @@ test('answers a deeply nested body that carries a grant with 413, not 500', asyn
   assert.equal(page.status, 413);
   assert.match(page.body, /too deeply nested/);
   assert.equal(runs('lea', 'transfer'), 0);
+});
+
+test('refuses a guarded action with a clear page, never a pair page, when the pairing was removed', async () => {
+  const { client, pairingId } = await signedInPaired('max');
+  await sandbox.phone.deactivatePairing(pairingId);
+  const held = await client.post('/transfer', { amount: '5' });
+  assert.equal(held.status, 403);
+  assert.match(held.body, /pairing with your phone was removed/);
+  assert.doesNotMatch(held.body, /Pairing phrase/);
+  const json = await client.request('POST', '/transfer', { form: { amount: '5' }, headers: { accept: 'application/json' } });
+  assert.equal(json.status, 403);
+  assert.equal((JSON.parse(json.body) as { state: string }).state, 'pairing-required');
+  assert.equal(runs('max', 'transfer'), 0);
+  assert.equal((await sandbox.phone.listPairings(user('max').email)).filter((p) => p.pending).length, 0);
+  const me = await client.get('/', { accept: 'application/json' });
+  assert.equal((JSON.parse(me.body) as { user: string }).user, user('max').email);
 });

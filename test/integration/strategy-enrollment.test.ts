@@ -5,7 +5,7 @@ import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { BrowserClient, findForm, type Hop } from '../helpers/browser-client.js';
 import { enroll, makeUsers, pendingRequest, startTestApp, waitFor, type TestApp, type TestUser } from '../helpers/test-app.js';
 
-const users = makeUsers('ann', 'ben', 'cid', 'dot', 'eve', 'fay', 'gus', 'hal', 'ida', 'jon');
+const users = makeUsers('ann', 'ben', 'cid', 'dot', 'eve', 'fay', 'gus', 'hal', 'ida', 'jon', 'kim');
 let sandbox: Sandbox;
 let api: ToopherApi;
 let app: TestApp;
@@ -197,4 +197,24 @@ test('re-enables and asks an opted-out user (704) when enrollment is required', 
   assert.equal(await whoAmI(client), null);
   const [found] = await api.getUsersByName(user('jon').email);
   assert.equal(found?.toopherAuthenticationEnabled, true);
+});
+
+test('does not offer or accept Skip after the pairing was removed (707), even when enrollment is optional', async () => {
+  const client = new BrowserClient(optional.url);
+  const email = user('kim').email;
+  const { pairingId } = await enroll(sandbox, api, email, client);
+  await sandbox.phone.deactivatePairing(pairingId);
+  const hop = await login(client, 'kim');
+  assert.match(hop.location ?? '', /\/toopher\/pair\//);
+  const page = await client.get(hop.location ?? '');
+  assert.match(page.body, /previous pairing was removed/);
+  assert.doesNotMatch(page.body, /Skip/);
+  const form = findForm(page.body, hop.location?.replace(optional.url, '') ?? '');
+  const skip = await client.post(`${hop.location ?? ''}/skip`, form.fields);
+  assert.equal(skip.status, 403);
+  assert.match(skip.body, /cannot be skipped/);
+  assert.equal(await whoAmI(client), null);
+  const [found] = await api.getUsersByName(email);
+  assert.equal(found?.toopherAuthenticationEnabled, true);
+  assert.ok(!optional.events.some((e) => e.type === 'enrollment-skipped' && e.userName === email));
 });
