@@ -1,4 +1,5 @@
 /** Approvals and pairings nobody answers, with short time-outs, in Chromium. */
+import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import {
   at,
@@ -28,7 +29,6 @@ test('a sign-in the phone does not answer in time expires with a message and a w
   await submitLogin(page, app, 'alice');
   await page.waitForURL(at(app, '/toopher/pending/'));
   await pendingRequest(app, 'alice');
-  await page.getByText(/Time left: 0:0\d/).waitFor();
 
   await expectHeading(page, 'Request expired');
   await page.getByText('There was no answer from your phone in time.').waitFor();
@@ -42,18 +42,19 @@ test('a sign-in the phone does not answer in time expires with a message and a w
 test('a pairing the phone never confirms times out with a message and a way to pair again', { skip }, async (t) => {
   // The example app has no setting for its own pairing time-out (120 s), so
   // the sandbox's phone gives up on the pairing first, as Toopher's would.
-  const app = await startAppFor(t, { sandbox: { pairingTimeoutMs: 2500 } });
+  const app = await startAppFor(t, { sandbox: { pairingTimeoutMs: 2000 } });
   const page = await browsers.newPage(t);
   await submitLogin(page, app, 'alice');
   const first = await submitPairingPhrase(page, app, 'alice');
 
-  await page.locator('.toopher-result').waitFor({ timeout: WAIT_MS });
+  // Toopher reports a pairing it gave up on as not enabled: "denied" today, "expired" would be clearer.
+  await page.getByRole('heading', { name: /^Request (expired|denied)$/ }).waitFor({ timeout: WAIT_MS });
   await page.locator('.toopher-message').waitFor();
   await screenshot(page, 'pairing-timed-out');
   await page.getByRole('link', { name: 'Try again' }).click();
 
+  await expectHeading(page, 'Pair your phone');
   const second = await submitPairingPhrase(page, app, 'alice');
-  if (second.id === first.id) throw new Error('expected a new pairing');
-  await app.phone.respondToPairing(second.id, true);
-  await page.waitForURL(at(app, '/toopher/terminal/'));
+  assert.notEqual(second.id, first.id);
+  await expectHeading(page, 'Confirm the pairing');
 });
