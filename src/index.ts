@@ -32,6 +32,8 @@ export type { ToopherStrategyOptions, ResolvedToopherConfig } from './strategy/o
 export { ToopherUnavailableError } from './strategy/unavailable-error.js';
 export type { ToopherEvent, ToopherEventType, ToopherEventListener } from './strategy/events.js';
 export type { PassportLike } from './strategy/request.js';
+export { MemorySharedStore } from './strategy/shared-store.js';
+export type { ToopherSharedStore, MemorySharedStoreOptions } from './strategy/shared-store.js';
 export { createToopher } from './middleware/create-toopher.js';
 export type { Toopher } from './middleware/create-toopher.js';
 export type { ToopherOptions, ToopherViews, ToopherView, ToopherAllStrings } from './middleware/options.js';

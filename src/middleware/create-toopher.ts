@@ -4,7 +4,6 @@ import { ToopherCore } from '../strategy/core.js';
 import { createStrategyWithCore, type ToopherStrategy } from '../strategy/strategy.js';
 import { csrfToken, hasValidCsrf } from './csrf.js';
 import { FlowResponder } from './flow-responder.js';
-import { UsedGrants } from './grant.js';
 import { createGuardFactory, type ToopherRequireOptions } from './guard.js';
 import type { ToopherOptions } from './options.js';
 import { resolveToopherOptions } from './options.js';
@@ -66,7 +65,7 @@ export function createToopher<TUser = unknown>(options: ToopherOptions<TUser>): 
   };
   return Object.assign(router, {
     strategy,
-    require: createGuardFactory(flows, new UsedGrants()),
+    require: createGuardFactory(flows),
     errorHandler,
     api: resolved.config.api,
     csrfToken: (req: Request): string => csrfToken(core, req),

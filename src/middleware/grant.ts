@@ -54,28 +54,3 @@ export function verifyGrant(secret: string, token: string, binding: Omit<GrantBi
   if (!parsed) return false;
   return constantTimeEqual(parsed.mac, mac(secret, { ...binding, id: parsed.id, expiresAt: parsed.expiresAt }));
 }
-
-/**
- * Grants used in this process, remembered until they expire. The session
- * alone cannot stop two concurrent requests that both loaded it before
- * either saved; this closes that race within one instance.
- */
-export class UsedGrants {
-  private readonly _used = new Map<string, number>();
-  private readonly _max: number;
-
-  constructor(max = 100_000) {
-    this._max = max;
-  }
-
-  /** Marks `id` used; false when it already was. */
-  use(id: string, expiresAt: number, now: number): boolean {
-    if (this._used.has(id)) return false;
-    for (const [key, until] of this._used) {
-      if (until >= now && this._used.size < this._max) break;
-      this._used.delete(key);
-    }
-    this._used.set(id, expiresAt);
-    return true;
-  }
-}

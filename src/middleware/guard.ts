@@ -5,7 +5,7 @@ import { describeIssues } from '../strategy/options.js';
 import { hasApproval, putApproval, takeGrant } from '../strategy/pending-state.js';
 import { ToopherUnavailableError } from '../strategy/unavailable-error.js';
 import type { FlowResponder } from './flow-responder.js';
-import { GRANT_FIELD, GRANT_HEADER, parseGrant, verifyGrant, type UsedGrants } from './grant.js';
+import { GRANT_FIELD, GRANT_HEADER, parseGrant, verifyGrant } from './grant.js';
 import { holdRequest, requestDigest } from './held-request.js';
 import type { ToopherRequestContext } from './request-context.js';
 import { wantsJson } from './respond.js';
@@ -48,7 +48,7 @@ function stripGrantField(req: Request): void {
  * signed-in user's request through only after Toopher approved it, and
  * exactly once per approval (unless `maxAgeMs` covers it).
  */
-export function createGuardFactory(flows: FlowResponder, usedGrants: UsedGrants) {
+export function createGuardFactory(flows: FlowResponder) {
   const core = flows.core;
   const pages = flows.pages;
 
@@ -115,7 +115,9 @@ export function createGuardFactory(flows: FlowResponder, usedGrants: UsedGrants)
         const binding = { sessionId: core.sessionIdOf(req), userName, actionName: action, digest };
         if (parsedToken && parsedToken.expiresAt > now && verifyGrant(core.config.secret, token, binding)) {
           const grant = takeGrant(state, parsedToken.id);
-          if (grant && grant.expiresAt > now && usedGrants.use(grant.id, grant.expiresAt, now)) {
+          // The session copy of this request may be stale (another instance or
+          // tab may be using the same grant right now): the shared store decides.
+          if (grant && grant.expiresAt > now && (await core.claimGrant(grant.id, grant.expiresAt))) {
             await core.save(req);
             stripGrantField(req);
             pass(req, next, 'grant');

@@ -24,6 +24,7 @@ import {
 } from './pending-state.js';
 import { PushRateLimiter } from './rate-limit.js';
 import { saveSession, type PassportLike, type RequestLike, type SessionLike } from './request.js';
+import { sharedStoreKey } from './shared-store.js';
 import { getTerminalId } from './terminal-cookie.js';
 import { ToopherUnavailableError } from './unavailable-error.js';
 
@@ -126,6 +127,51 @@ export class ToopherCore {
       at: this.now(),
       ...extra,
     });
+  }
+
+  /**
+   * Calls the shared `store`; a rejection or a malformed answer becomes a
+   * 503 `ToopherError` (fail closed: nothing is granted on a store fault).
+   */
+  private async _storeCall<T>(what: string, call: () => Promise<T>, valid: (value: unknown) => boolean): Promise<T> {
+    let value: T;
+    try {
+      value = await call();
+    } catch (err) {
+      throw new ToopherError(`The \`store\` option's \`${what}\` failed, so nothing was done. Check the shared store (e.g. Redis).`, {
+        cause: err,
+        status: 503,
+      });
+    }
+    if (!valid(value)) {
+      throw new ToopherError(`The \`store\` option's \`${what}\` answered with a wrong type, so nothing was done.`, { status: 503 });
+    }
+    return value;
+  }
+
+  /**
+   * Marks a grant used, across every instance sharing `store`. True only the
+   * first time, so a grant runs its action once.
+   */
+  claimGrant(grantId: string, expiresAt: number): Promise<boolean> {
+    const store = this.config.store;
+    const ttlMs = Math.max(1, Math.ceil(expiresAt - this.now()));
+    const key = sharedStoreKey('grant', grantId);
+    return this._storeCall('setIfAbsent', () => store.setIfAbsent(key, ttlMs), (v) => typeof v === 'boolean');
+  }
+
+  /** Adds one to a shared counter and returns its value. */
+  countInStore(key: string, windowMs: number): Promise<number> {
+    const store = this.config.store;
+    const ttlMs = Math.max(1, Math.ceil(windowMs));
+    return this._storeCall('increment', () => store.increment(key, ttlMs), (v) => typeof v === 'number' && !Number.isNaN(v));
+  }
+
+  /** Gives one back to a shared counter (when the store can). */
+  async uncountInStore(key: string): Promise<void> {
+    const store = this.config.store;
+    if (store.decrement === undefined) return;
+    await this._storeCall('decrement', async () => { await store.decrement?.(key); }, () => true);
   }
 
   /** The session, or an error naming express-session. */

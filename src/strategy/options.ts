@@ -5,6 +5,7 @@ import { ToopherConfigError, ToopherError } from '../errors.js';
 import type { ToopherEventListener } from './events.js';
 import type { PassportLike } from './request.js';
 import { safeReturnPath } from './return-url.js';
+import { MemorySharedStore, type ToopherSharedStore } from './shared-store.js';
 
 /** Options of `new ToopherStrategy(options)`; `createToopher` takes these plus page options. */
 export interface ToopherStrategyOptions<TUser = unknown> {
@@ -65,6 +66,13 @@ export interface ToopherStrategyOptions<TUser = unknown> {
   readonly terminalCookie?: { readonly name?: string; readonly maxAgeMs?: number };
   /** Same-origin path used when no return URL applies. Default `'/'`. */
   readonly defaultReturnTo?: string;
+  /**
+   * Where grants are marked used and pushes and one-time-password attempts
+   * are counted. Default: a `MemorySharedStore` in this process. With several
+   * app instances, pass one store they all share (e.g. Redis), or a grant can
+   * run once per instance and limits count per instance.
+   */
+  readonly store?: ToopherSharedStore;
   /** Receives audit events (pairing, approvals, limits, fail-open). */
   readonly onEvent?: ToopherEventListener;
   /** Receives startup warnings about risky settings. Default `process.emitWarning`. */
@@ -91,6 +99,7 @@ export interface ResolvedToopherConfig {
   readonly maxPending: number;
   readonly terminalCookie: { readonly name: string; readonly maxAgeMs: number };
   readonly defaultReturnTo: string;
+  readonly store: ToopherSharedStore;
   readonly onEvent: ToopherEventListener | undefined;
   readonly onWarning: (message: string) => void;
 }
@@ -149,6 +158,17 @@ export const strategyOptionShape = {
     .string()
     .refine((value) => safeReturnPath(value) === value, 'must be a same-origin path starting with "/"')
     .default('/'),
+  store: z
+    .custom<ToopherSharedStore>((value) => {
+      if (typeof value !== 'object' || value === null) return false;
+      const store = value as Record<string, unknown>;
+      return (
+        isFunction(store['setIfAbsent']) &&
+        isFunction(store['increment']) &&
+        (store['decrement'] === undefined || isFunction(store['decrement']))
+      );
+    }, 'must be an object with `setIfAbsent` and `increment` functions (and optionally `decrement`)')
+    .optional(),
   onEvent: z.custom<ToopherEventListener>(isFunction, 'must be a function').optional(),
   onWarning: z.custom<(message: string) => void>(isFunction, 'must be a function').optional(),
 };
@@ -232,6 +252,7 @@ export function finishConfig(parsed: z.output<typeof strategyOptionsSchema>, wha
     maxPending: parsed.maxPending,
     terminalCookie: Object.freeze({ ...parsed.terminalCookie }),
     defaultReturnTo: parsed.defaultReturnTo,
+    store: parsed.store ?? new MemorySharedStore(),
     onEvent: parsed.onEvent,
     onWarning,
   });

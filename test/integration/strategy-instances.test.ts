@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { MemoryStore } from 'express-session';
-import { ToopherApi } from '../../src/index.js';
+import { MemoryStore, type SessionData } from 'express-session';
+import { MemorySharedStore, ToopherApi } from '../../src/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { BrowserClient, findForm } from '../helpers/browser-client.js';
 import { enroll, makeUsers, pendingRequest, signIn, startTestApp, type TestApp, type TestUser } from '../helpers/test-app.js';
 
-const users = makeUsers('ann', 'ben', 'cid');
+const users = makeUsers('ann', 'ben', 'cid', 'dot');
 let sandbox: Sandbox;
 let api: ToopherApi;
 let first: TestApp;
@@ -24,6 +24,15 @@ after(async () => {
   await Promise.all([first.close(), second.close()]);
   await sandbox.close();
 });
+
+/** A session store whose reads take a moment, so concurrent requests all load the session before any saves it. */
+class SlowReadStore extends MemoryStore {
+  override get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {
+    super.get(sid, (err, session) => {
+      setTimeout(() => callback(err, session), 30);
+    });
+  }
+}
 
 function user(id: string): TestUser {
   const found = users.find((u) => u.id === id);
@@ -79,4 +88,26 @@ test('works with passport.initialize() instead of the passport option', async ()
   await enroll(sandbox, api, email, client);
   await signIn(sandbox, client, user('cid'));
   assert.equal(await whoAmI(client), email);
+});
+
+test('runs a grant once when two instances sharing both stores receive its replay at the same time', async (t) => {
+  const sessions = new SlowReadStore();
+  const shared = new MemorySharedStore();
+  const a = await startTestApp({ api, users, store: sessions, toopher: { pollIntervalMs: 0, store: shared } });
+  const b = await startTestApp({ api, users, store: sessions, toopher: { pollIntervalMs: 0, store: shared } });
+  t.after(() => Promise.all([a.close(), b.close()]));
+  const onA = new BrowserClient(a.url);
+  const onB = onA.withBaseUrl(b.url);
+  const email = user('dot').email;
+  await enroll(sandbox, api, email, onA);
+  await signIn(sandbox, onA, user('dot'));
+  const held = await onA.post('/transfer', { amount: '33' });
+  const page = await onA.get(held.location ?? '');
+  await sandbox.phone.respondToAuthenticationRequest((await pendingRequest(sandbox, email)).id, true);
+  const replay = await onA.submit(findForm(page.body, 'toopher-check'));
+  const form = findForm(replay.body, 'toopher-replay');
+  const results = await Promise.all([onA.submit(form), onB.submit(form), onA.submit(form), onB.submit(form)]);
+  assert.deepEqual(results.map((hop) => hop.status).sort(), [200, 403, 403, 403]);
+  const runs = [...a.executed, ...b.executed].filter((e) => e.user === email);
+  assert.equal(runs.length, 1);
 });

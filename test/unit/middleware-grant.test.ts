@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseGrant, signGrant, UsedGrants, verifyGrant } from '../../src/middleware/grant.js';
+import { parseGrant, signGrant, verifyGrant } from '../../src/middleware/grant.js';
 import { bodyWithoutGrant, urlWithGrant, urlWithoutGrant } from '../../src/middleware/held-request.js';
 
 const SECRET = 'a-secret-that-is-long-enough-0123456789';
@@ -33,15 +33,6 @@ test('parses only well-formed tokens', () => {
   for (const bad of [undefined, 42, '', 'a.b.c', `${token}.x`, `${token}x`, token.replace('.', '..')]) {
     assert.equal(parseGrant(bad), undefined, String(bad));
   }
-});
-
-test('remembers used grants within one process', () => {
-  const used = new UsedGrants(2);
-  assert.equal(used.use('a', 100, 0), true);
-  assert.equal(used.use('a', 100, 0), false);
-  assert.equal(used.use('b', 100, 0), true);
-  assert.equal(used.use('c', 100, 200), true);
-  assert.equal(used.use('a', 300, 200), true);
 });
 
 test('adds and removes the grant parameter without touching other parameters', () => {

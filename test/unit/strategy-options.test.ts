@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ToopherApi, ToopherConfigError, ToopherStrategy } from '../../src/index.js';
+import { MemorySharedStore, ToopherApi, ToopherConfigError, ToopherStrategy, type ToopherSharedStore } from '../../src/index.js';
 import { resolveStrategyOptions } from '../../src/strategy/options.js';
 
 const secret = 'a-secret-that-is-long-enough-0123456789';
@@ -74,6 +74,18 @@ test('warns at startup when failMode is open', () => {
   assert.match(warnings[0] ?? '', /unreachable/);
   resolveStrategyOptions({ ...base, onWarning: (message: string) => warnings.push(message) });
   assert.equal(warnings.length, 1);
+});
+
+test('uses a MemorySharedStore by default and a given shared store as is', () => {
+  assert.ok(resolveStrategyOptions(base).store instanceof MemorySharedStore);
+  const shared: ToopherSharedStore = { setIfAbsent: () => Promise.resolve(true), increment: () => Promise.resolve(1) };
+  assert.equal(resolveStrategyOptions({ ...base, store: shared }).store, shared);
+});
+
+test('refuses a store without setIfAbsent and increment functions', () => {
+  for (const store of [{}, { setIfAbsent: () => true }, { setIfAbsent: 1, increment: () => 1 }, 'redis', { setIfAbsent: () => true, increment: () => 1, decrement: 1 }]) {
+    assert.match(configError(() => resolveStrategyOptions({ ...base, store })).message, /`store` must be an object with `setIfAbsent` and `increment`/);
+  }
 });
 
 test('validates in the strategy constructor', () => {
