@@ -93,7 +93,7 @@ export class ToopherCore {
 
   constructor(config: ResolvedToopherConfig) {
     this.config = config;
-    this._limiter = new PushRateLimiter(config.maxPushesPerMinute);
+    this._limiter = new PushRateLimiter(config.maxPushesPerMinute, this);
   }
 
   now(): number {
@@ -167,11 +167,18 @@ export class ToopherCore {
     return this._storeCall('increment', () => store.increment(key, ttlMs), (v) => typeof v === 'number' && !Number.isNaN(v));
   }
 
-  /** Gives one back to a shared counter (when the store can). */
+  /**
+   * Gives one back to a shared counter when the store can. Best effort: a
+   * failure only leaves the count one too high (stricter, never looser).
+   */
   async uncountInStore(key: string): Promise<void> {
     const store = this.config.store;
     if (store.decrement === undefined) return;
-    await this._storeCall('decrement', async () => { await store.decrement?.(key); }, () => true);
+    try {
+      await store.decrement(key);
+    } catch (err) {
+      debug('store decrement failed: %s', err instanceof Error ? err.name : typeof err);
+    }
   }
 
   /** The session, or an error naming express-session. */
@@ -306,9 +313,9 @@ export class ToopherCore {
    * for. API failures reject with `ToopherUnavailableError`.
    */
   async start(req: RequestLike, flow: FlowRecord, reEnabled = false): Promise<StartOutcome> {
-    const state = this.stateOf(req, true);
-    const now = this.now();
-    if (this._limiter.isLimited(state, flow.userName, now)) {
+    this.sessionOf(req);
+    // Reserve the push before calling, so parallel requests cannot all pass the check.
+    if (!(await this._limiter.reserve(flow.userName))) {
       this.emit('rate-limited', flow);
       return { type: 'rate-limited' };
     }
@@ -318,13 +325,16 @@ export class ToopherCore {
         automationAllowed: flow.automationAllowed,
       });
     } catch (err) {
+      await this._limiter.release(flow.userName);
       return this._startFailed(req, flow, err, reEnabled);
     }
+    // No push went out (approved or denied at once): give the reservation back.
+    if (!request.pending) await this._limiter.release(flow.userName);
+    const now = this.now();
     if (this._foreign(request, flow)) {
       throw toUnavailable(new ToopherApiError('The Toopher API answered for another user.', { endpoint: 'authentication_requests/initiate' }));
     }
     if (request.pending) {
-      this._limiter.record(state, flow.userName, now);
       flow.stage = 'auth';
       flow.requestId = request.id;
       const terminalName = request.terminal.name;

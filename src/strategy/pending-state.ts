@@ -88,7 +88,6 @@ export interface ToopherSessionState {
   pending?: Record<string, FlowRecord>;
   grants?: Record<string, GrantRecord>;
   approvals?: Record<string, ApprovalRecord>;
-  pushes?: Record<string, number[]>;
 }
 
 /** A session as far as this module needs it: any object with string keys. */
@@ -96,8 +95,6 @@ export type SessionBag = Record<string, unknown>;
 
 /** Records that ended longer ago than this are dropped, so "expired" can still be reported for a while. */
 export const EXPIRED_GRACE_MS = 10 * 60_000;
-/** At most this many users' push counters are kept per session. */
-const MAX_PUSH_USERS = 10;
 /** At most this many live grants per session. */
 const MAX_GRANTS = 5;
 /** At most this many remembered approvals per session. */
@@ -162,8 +159,6 @@ export function getSessionState(session: SessionBag, key: string, create = false
   if (grants) state.grants = grants;
   const approvals = parseMap(raw['approvals'], approvalSchema, 50);
   if (approvals) state.approvals = approvals;
-  const pushes = parseMap(raw['pushes'], z.array(z.number()).max(100), 50);
-  if (pushes) state.pushes = pushes;
   validated.add(state);
   session[key] = state;
   return state;
@@ -256,22 +251,4 @@ export function putApproval(state: ToopherSessionState, actionName: string, appr
 export function hasApproval(state: ToopherSessionState | undefined, actionName: string, userName: string, now: number): boolean {
   const approval = state?.approvals?.[approvalKey(actionName)];
   return approval !== undefined && approval.expiresAt > now && constantTimeEqual(approval.userName, userName);
-}
-
-function pushKey(userName: string): string {
-  return `u:${userName}`;
-}
-
-/** Push timestamps for `userName` in this session within the last `windowMs`. */
-export function recentPushes(state: ToopherSessionState | undefined, userName: string, now: number, windowMs: number): number[] {
-  return (state?.pushes?.[pushKey(userName)] ?? []).filter((at) => at > now - windowMs && at <= now);
-}
-
-/** Records one push for `userName` in the session. */
-export function recordPush(state: ToopherSessionState, userName: string, now: number, windowMs: number): void {
-  state.pushes ??= {};
-  const list = recentPushes(state, userName, now, windowMs);
-  list.push(now);
-  state.pushes[pushKey(userName)] = list.slice(-100);
-  bound(state.pushes, MAX_PUSH_USERS, (l) => l[l.length - 1] ?? 0);
 }

@@ -1,47 +1,41 @@
-import type { ToopherSessionState } from './pending-state.js';
-import { recentPushes, recordPush } from './pending-state.js';
+import { sharedStoreKey } from './shared-store.js';
 
 /** Pushes are counted over this window. */
 export const PUSH_WINDOW_MS = 60_000;
 
+/** The shared counter calls the limiter needs (`ToopherCore` provides them over the `store` option). */
+export interface PushCounter {
+  countInStore(key: string, windowMs: number): Promise<number>;
+  uncountInStore(key: string): Promise<void>;
+}
+
 /**
- * At most `max` pushes per user per minute. Counted twice: in the session
- * (works across instances sharing a store) and in a bounded in-memory map
- * (works across sessions, but only within one process). A request is limited
- * when either count is at the maximum.
+ * At most `max` pushes per user per minute, counted in the shared store so
+ * every session, tab and instance sees the same count. A push is reserved
+ * before the API is called (one atomic increment), so parallel sign-ins
+ * cannot all pass the check; the reservation is given back when no push was
+ * sent.
  */
 export class PushRateLimiter {
   private readonly _max: number;
-  private readonly _maxUsers: number;
-  private readonly _hits = new Map<string, number[]>();
+  private readonly _counter: PushCounter;
 
-  constructor(max: number, maxUsers = 10_000) {
+  constructor(max: number, counter: PushCounter) {
     this._max = max;
-    this._maxUsers = maxUsers;
+    this._counter = counter;
   }
 
-  /** True when one more push for `userName` would exceed the limit. */
-  isLimited(state: ToopherSessionState | undefined, userName: string, now: number): boolean {
-    const inSession = recentPushes(state, userName, now, PUSH_WINDOW_MS).length;
-    const inMemory = this._recent(userName, now).length;
-    return Math.max(inSession, inMemory) >= this._max;
+  /** Takes one of the user's pushes for this minute; false (and nothing taken) when none is left. */
+  async reserve(userName: string): Promise<boolean> {
+    const key = sharedStoreKey('push', userName);
+    const count = await this._counter.countInStore(key, PUSH_WINDOW_MS);
+    if (count <= this._max) return true;
+    await this._counter.uncountInStore(key);
+    return false;
   }
 
-  /** Counts one push for `userName`. */
-  record(state: ToopherSessionState, userName: string, now: number): void {
-    recordPush(state, userName, now, PUSH_WINDOW_MS);
-    const list = this._recent(userName, now);
-    list.push(now);
-    this._hits.delete(userName);
-    this._hits.set(userName, list.slice(-this._max));
-    while (this._hits.size > this._maxUsers) {
-      const oldest = this._hits.keys().next();
-      if (oldest.done === true) break;
-      this._hits.delete(oldest.value);
-    }
-  }
-
-  private _recent(userName: string, now: number): number[] {
-    return (this._hits.get(userName) ?? []).filter((at) => at > now - PUSH_WINDOW_MS && at <= now);
+  /** Gives back a reservation that did not lead to a push. */
+  release(userName: string): Promise<void> {
+    return this._counter.uncountInStore(sharedStoreKey('push', userName));
   }
 }

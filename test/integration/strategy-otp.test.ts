@@ -96,3 +96,16 @@ test('stops sending pushes to a user after the per-minute limit', async () => {
   assert.equal((await sandbox.phone.listAuthenticationRequests(email)).length, 2);
   assert.ok(limited.events.some((e) => e.type === 'rate-limited' && e.userName === email));
 });
+
+test('sends at most the per-minute limit of pushes when many sign-ins start at once', async () => {
+  const email = user('eve').email;
+  const first = new BrowserClient(limited.url);
+  await enroll(sandbox, api, email, first);
+  const terminal = (await first.cookie('toopher_terminal')) ?? '';
+  const clients = Array.from({ length: 12 }, () => new BrowserClient(limited.url));
+  for (const client of clients) await client.setCookie('toopher_terminal', terminal);
+  const hops = await Promise.all(clients.map((client) => client.post('/login', { email, password: user('eve').password })));
+  assert.equal(hops.filter((hop) => hop.status === 303).length, 2);
+  assert.equal(hops.filter((hop) => hop.status === 302 && hop.location?.endsWith('/login') === true).length, 10);
+  assert.equal((await sandbox.phone.listAuthenticationRequests(email)).length, 2);
+});

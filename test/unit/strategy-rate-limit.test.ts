@@ -1,32 +1,37 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { getSessionState } from '../../src/strategy/pending-state.js';
-import { PushRateLimiter } from '../../src/strategy/rate-limit.js';
+import { MemorySharedStore } from '../../src/index.js';
+import { PushRateLimiter, type PushCounter } from '../../src/strategy/rate-limit.js';
 
-test('limits pushes counted in the session', () => {
-  const limiter = new PushRateLimiter(2);
-  const state = getSessionState({}, 'toopher', true);
-  limiter.record(state, 'ann', 1_000);
-  limiter.record(state, 'ann', 2_000);
-  const other = new PushRateLimiter(2);
-  assert.equal(other.isLimited(state, 'ann', 3_000), true);
-  assert.equal(other.isLimited(state, 'ann', 62_000), false);
+function counterOver(store: MemorySharedStore): PushCounter {
+  return {
+    countInStore: (key, windowMs) => store.increment(key, windowMs),
+    uncountInStore: (key) => store.decrement(key),
+  };
+}
+
+test('reserves at most the maximum of pushes per user, however many ask at once', async () => {
+  const limiter = new PushRateLimiter(5, counterOver(new MemorySharedStore()));
+  const answers = await Promise.all(Array.from({ length: 20 }, () => limiter.reserve('ann')));
+  assert.equal(answers.filter(Boolean).length, 5);
+  assert.equal(await limiter.reserve('ben'), true, 'other users are not limited');
 });
 
-test('limits pushes counted in memory across sessions', () => {
-  const limiter = new PushRateLimiter(2);
-  limiter.record(getSessionState({}, 'toopher', true), 'ann', 1_000);
-  limiter.record(getSessionState({}, 'toopher', true), 'ann', 2_000);
-  const fresh = getSessionState({}, 'toopher', true);
-  assert.equal(limiter.isLimited(fresh, 'ann', 3_000), true);
-  assert.equal(limiter.isLimited(fresh, 'ben', 3_000), false);
-  assert.equal(limiter.isLimited(fresh, 'ann', 61_500), false);
+test('gives a reservation back when no push was sent', async () => {
+  const limiter = new PushRateLimiter(2, counterOver(new MemorySharedStore()));
+  assert.equal(await limiter.reserve('ann'), true);
+  assert.equal(await limiter.reserve('ann'), true);
+  assert.equal(await limiter.reserve('ann'), false);
+  await limiter.release('ann');
+  assert.equal(await limiter.reserve('ann'), true);
+  assert.equal(await limiter.reserve('ann'), false);
 });
 
-test('keeps the in-memory map bounded', () => {
-  const limiter = new PushRateLimiter(1, 3);
-  const state = getSessionState({}, 'toopher', true);
-  for (const name of ['a', 'b', 'c', 'd']) limiter.record(getSessionState({}, 'toopher', true), name, 1_000);
-  assert.equal(limiter.isLimited(state, 'a', 1_500), false);
-  assert.equal(limiter.isLimited(state, 'd', 1_500), true);
+test('frees the pushes of a user after the window', async () => {
+  let now = 1_000;
+  const limiter = new PushRateLimiter(1, counterOver(new MemorySharedStore({}, () => now)));
+  assert.equal(await limiter.reserve('ann'), true);
+  assert.equal(await limiter.reserve('ann'), false);
+  now += 60_000;
+  assert.equal(await limiter.reserve('ann'), true);
 });
