@@ -193,7 +193,7 @@ export function createToopherRouter(flows: FlowResponder): Router {
     const flow = await load(req, res);
     if (!flow || elsewhere(res, flow, 'auth')) return;
     if (await endIfExpired(req, res, flow)) return;
-    const result = await core.tryOtp(flow, formField(req, 'otp', MAX_OTP) ?? '');
+    const result = await core.tryOtp(req, flow, formField(req, 'otp', MAX_OTP) ?? '');
     if (result === 'granted') {
       await flows.complete(req, res, flow);
       return;

@@ -475,10 +475,21 @@ export class ToopherCore {
   /**
    * Checks a one-time password. Each attempt is its own Toopher request
    * (`initiate` with `otp`), so a wrong one does not cancel the push on the
-   * phone. After `maxOtpAttempts` wrong ones the answer is `'locked'`.
+   * phone. Every attempt is counted before Toopher is asked: in the flow
+   * record (saved at once) and in the shared store per user and request, so
+   * parallel guesses see each other. After `maxOtpAttempts` the answer is `'locked'`.
    */
-  async tryOtp(flow: FlowRecord, otp: string): Promise<'granted' | 'wrong' | 'locked'> {
-    if (flow.otpFailures >= this.config.maxOtpAttempts) return 'locked';
+  async tryOtp(req: RequestLike, flow: FlowRecord, otp: string): Promise<'granted' | 'wrong' | 'locked'> {
+    const max = this.config.maxOtpAttempts;
+    if (flow.otpFailures >= max) return 'locked';
+    flow.otpFailures += 1;
+    await this.save(req);
+    const windowMs = Math.max(0, flow.expiresAt - this.now()) + this.completionGraceMs + 1_000;
+    const attempts = await this.countInStore(sharedStoreKey('otp', flow.userName, flow.id), windowMs);
+    if (attempts > max) {
+      flow.otpFailures = max;
+      return 'locked';
+    }
     const value = otp.trim();
     let granted = false;
     if (OTP_PATTERN.test(value)) {
@@ -498,9 +509,9 @@ export class ToopherCore {
       this.emit('approval-granted', flow, { reason: 'otp' });
       return 'granted';
     }
-    flow.otpFailures += 1;
     this.emit('otp-failed', flow);
-    if (flow.otpFailures >= this.config.maxOtpAttempts) {
+    if (attempts >= max) {
+      flow.otpFailures = max;
       this.emit('otp-locked', flow);
       return 'locked';
     }

@@ -50,6 +50,7 @@ const flowSchema = z.object({
   expiresAt: z.number(),
   lastCheckedAt: z.number(),
   lastState: z.enum(['pending', 'granted', 'denied', 'expired']),
+  /** One-time passwords tried (counted before each is checked, so a correct one counts too). */
   otpFailures: z.number().int().min(0),
   successRedirect: z.string().max(MAX_TEXT).optional(),
   failureRedirect: z.string().max(MAX_TEXT).optional(),

@@ -5,7 +5,7 @@ import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { BrowserClient, findForm } from '../helpers/browser-client.js';
 import { enroll, makeUsers, startTestApp, type TestApp, type TestUser } from '../helpers/test-app.js';
 
-const users = makeUsers('ann', 'ben', 'cid', 'dot', 'eve');
+const users = makeUsers('ann', 'ben', 'cid', 'dot', 'eve', 'fay');
 let sandbox: Sandbox;
 let api: ToopherApi;
 let app: TestApp;
@@ -108,4 +108,17 @@ test('sends at most the per-minute limit of pushes when many sign-ins start at o
   assert.equal(hops.filter((hop) => hop.status === 303).length, 2);
   assert.equal(hops.filter((hop) => hop.status === 302 && hop.location?.endsWith('/login') === true).length, 10);
   assert.equal((await sandbox.phone.listAuthenticationRequests(email)).length, 2);
+});
+
+test('checks at most five one-time passwords of a request when many are sent at once', async () => {
+  const { client, pairingId, otpForm } = await pendingLogin('fay');
+  const right = await sandbox.phone.getOtp(pairingId);
+  const guesses = Array.from({ length: 30 }, (_, i) => String(100_000 + i)).filter((guess) => guess !== right);
+  const answers = await Promise.all(guesses.map((otp) => client.submit(otpForm, { otp })));
+  assert.ok(answers.every((hop) => hop.status === 401 || hop.status === 403));
+  const checked = app.events.filter((e) => e.type === 'otp-failed' && e.userName === user('fay').email).length;
+  assert.ok(checked <= 5, `${checked} wrong one-time passwords were checked with Toopher`);
+  const late = await client.submit(otpForm, { otp: await sandbox.phone.getOtp(pairingId) });
+  assert.notEqual(late.status, 303);
+  assert.equal(await whoAmI(client), null);
 });
