@@ -4,6 +4,7 @@ import { ToopherConfigError } from '../errors.js';
 import { describeIssues } from '../strategy/options.js';
 import { hasApproval, putApproval, takeGrant } from '../strategy/pending-state.js';
 import { ToopherUnavailableError } from '../strategy/unavailable-error.js';
+import { hasValidCsrf } from './csrf.js';
 import type { FlowResponder } from './flow-responder.js';
 import { GRANT_FIELD, GRANT_HEADER, parseGrant, verifyGrant } from './grant.js';
 import { holdRequest, requestDigest } from './held-request.js';
@@ -17,12 +18,24 @@ export interface ToopherRequireOptions {
   readonly maxAgeMs?: number;
   /** Let Toopher approve automatically when the user allowed it on the phone. Default false: always ask. */
   readonly automationAllowed?: boolean;
+  /**
+   * Default true: a POST, PUT, PATCH or DELETE without a valid grant must
+   * carry the session's CSRF token (`toopher.csrfToken(req)`, in a `_csrf`
+   * body field or an `X-CSRF-Token` header), or it is refused with 403 before
+   * any push is sent or any earlier approval (`maxAgeMs`) is used. Set
+   * `false` only when a CSRF check of your own runs before this handler.
+   */
+  readonly csrf?: boolean;
 }
 
 const requireSchema = z.strictObject({
   maxAgeMs: z.int().min(0).max(24 * 60 * 60 * 1000).default(0),
   automationAllowed: z.boolean().default(false),
+  csrf: z.boolean().default(true),
 });
+
+/** Methods that must not change anything, so a cross-site request cannot make them do harm. */
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 const actionSchema = z.string().trim().min(1).max(100);
 
 function grantOf(req: Request): string | undefined {
@@ -66,7 +79,7 @@ export function createGuardFactory(flows: FlowResponder) {
       });
     }
     const action = name.data;
-    const { maxAgeMs, automationAllowed } = parsed.data;
+    const { maxAgeMs, automationAllowed, csrf } = parsed.data;
 
     function pass(req: Request, next: NextFunction, via: NonNullable<ToopherRequestContext['approval']>['via']): void {
       req.toopher = { approval: { actionName: action, via } };
@@ -124,6 +137,22 @@ export function createGuardFactory(flows: FlowResponder) {
             return;
           }
         }
+      }
+
+      // No valid grant: from here on a forged cross-site request could send a
+      // push to the user's phone or use an earlier approval.
+      if (csrf && !SAFE_METHODS.has(req.method.toUpperCase()) && !hasValidCsrf(core, req)) {
+        const m = pages.messages;
+        await pages.result(req, res, 403, {
+          title: m.forbiddenTitle,
+          message: m.csrfMessage,
+          status: 'error',
+          continueUrl: core.config.defaultReturnTo,
+        }, { state: 'forbidden' });
+        return;
+      }
+
+      if (token !== undefined) {
         if (hasApproval(state, action, userName, now)) {
           stripGrantField(req);
           pass(req, next, 'max-age');

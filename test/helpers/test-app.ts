@@ -49,7 +49,8 @@ export interface TestApp {
 /**
  * A real Express 5 app: express-session (MemoryStore unless given), a
  * Passport instance with passport-local as first factor, Toopher as second,
- * and two guarded routes (POST /transfer, GET /report).
+ * and guarded routes: POST /transfer, POST /quick (maxAgeMs), POST /own-csrf
+ * (`csrf: false`), GET /report. Guarded POSTs need the CSRF token (`postWithCsrf`).
  */
 export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   const auth = new passport.Passport();
@@ -122,6 +123,10 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   app.post('/quick', form, toopher.require('Quick action', { maxAgeMs: 60_000 }), (req, res) => {
     executed.push({ route: 'quick', user: (req.user as TestUser).email, value: String((req.body as Record<string, unknown>)['n']) });
     res.json({ done: true, via: req.toopher?.approval?.via ?? null });
+  });
+  app.post('/own-csrf', form, toopher.require('Own CSRF check', { csrf: false }), (req, res) => {
+    executed.push({ route: 'own-csrf', user: (req.user as TestUser).email, value: String((req.body as Record<string, unknown>)['n']) });
+    res.json({ done: true });
   });
   app.get('/report', toopher.require('View report'), (req, res) => {
     executed.push({ route: 'report', user: (req.user as TestUser).email, value: typeof req.query['year'] === 'string' ? req.query['year'] : '' });
@@ -204,6 +209,22 @@ export async function startCountingProxy(target: string): Promise<{
     count: (pathPart) => seen.filter((p) => p.includes(pathPart)).length,
     close: () => close(server),
   };
+}
+
+/**
+ * The session's CSRF token (what `toopher.csrfToken(req)` puts in the app's
+ * forms), read through `GET /form-token`. Guarded POSTs need it as `_csrf`
+ * (or an `X-CSRF-Token` header); read it after signing in (the session is new).
+ */
+export async function csrfTokenOf(client: BrowserClient): Promise<string> {
+  const hop = await client.get('/form-token');
+  if (hop.status !== 200) throw new Error(`GET /form-token answered ${hop.status}`);
+  return (JSON.parse(hop.body) as { token: string }).token;
+}
+
+/** POSTs `fields` plus the session's CSRF token, as the app's own form would. */
+export async function postWithCsrf(client: BrowserClient, path: string, fields: Readonly<Record<string, string>>): Promise<Hop> {
+  return client.post(path, { ...fields, _csrf: await csrfTokenOf(client) });
 }
 
 /** Signs `user` in through the login form, approving the push on the sandbox phone. */

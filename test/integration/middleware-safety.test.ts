@@ -6,8 +6,10 @@ import { verifyTerminalCookie } from '../../src/strategy/terminal-cookie.js';
 import { BrowserClient, findForm } from '../helpers/browser-client.js';
 import {
   approveAndCheck,
+  csrfTokenOf,
   enroll,
   makeUsers,
+  postWithCsrf,
   SECRET,
   signIn,
   startTestApp,
@@ -157,10 +159,10 @@ test('answers bad input with 4xx, never 500', async () => {
   const signedIn = new BrowserClient(app.url);
   await enroll(sandbox, api, user('ann').email, signedIn);
   await signIn(sandbox, signedIn, user('ann'));
-  const big = await signedIn.post('/transfer', { amount: 'x'.repeat(20_000) });
+  const big = await postWithCsrf(signedIn, '/transfer', { amount: 'x'.repeat(20_000) });
   assert.equal(big.status, 413);
   const multipart = await signedIn.request('POST', '/transfer', {
-    headers: { 'content-type': 'multipart/form-data; boundary=x' },
+    headers: { 'content-type': 'multipart/form-data; boundary=x', 'x-csrf-token': await csrfTokenOf(signedIn) },
   });
   assert.equal(multipart.status, 415);
 });

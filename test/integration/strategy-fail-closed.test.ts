@@ -5,7 +5,7 @@ import { ToopherApi } from '../../src/index.js';
 import { createSandbox, type Sandbox, type SandboxFaults } from '../../src/sandbox/index.js';
 import { BrowserClient, findForm } from '../helpers/browser-client.js';
 import { close, listen } from '../helpers/listen.js';
-import { enroll, makeUsers, signIn, startTestApp, type TestApp, type TestUser } from '../helpers/test-app.js';
+import { csrfTokenOf, enroll, makeUsers, postWithCsrf, signIn, startTestApp, type TestApp, type TestUser } from '../helpers/test-app.js';
 
 const users = makeUsers('ann', 'ben', 'cid', 'dot', 'eve', 'fay', 'gus', 'hal', 'ida', 'jon', 'kim', 'lea');
 let sandbox: Sandbox;
@@ -124,9 +124,9 @@ test('never runs a guarded action when the API fails', async () => {
   const client = await enrolled('fay');
   await signIn(sandbox, client, user('fay'));
   await sandbox.phone.setFaults({ mode: 'garbage' });
-  const held = await client.post('/transfer', { amount: '1' });
+  const held = await postWithCsrf(client, '/transfer', { amount: '1' });
   assert.equal(held.status, 502);
-  const json = await client.request('POST', '/transfer', { form: { amount: '1' }, headers: { accept: 'application/json' } });
+  const json = await client.request('POST', '/transfer', { form: { amount: '1', _csrf: await csrfTokenOf(client) }, headers: { accept: 'application/json' } });
   assert.equal(json.status, 502);
   assert.equal((JSON.parse(json.body) as { state: string }).state, 'error');
   assert.equal(app.executed.filter((e) => e.user === user('fay').email).length, 0);

@@ -4,7 +4,7 @@ import { MemoryStore, type SessionData } from 'express-session';
 import { MemorySharedStore, ToopherApi } from '../../src/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { BrowserClient, findForm } from '../helpers/browser-client.js';
-import { enroll, makeUsers, pendingRequest, signIn, startTestApp, type TestApp, type TestUser } from '../helpers/test-app.js';
+import { enroll, makeUsers, pendingRequest, postWithCsrf, signIn, startTestApp, type TestApp, type TestUser } from '../helpers/test-app.js';
 
 const users = makeUsers('ann', 'ben', 'cid', 'dot');
 let sandbox: Sandbox;
@@ -69,7 +69,7 @@ test('replays a guarded action exactly once across instances', async () => {
   const email = user('ben').email;
   await enroll(sandbox, api, email, onFirst);
   await signIn(sandbox, onFirst, user('ben'));
-  const held = await onFirst.post('/transfer', { amount: '12' });
+  const held = await postWithCsrf(onFirst, '/transfer', { amount: '12' });
   const path = new URL(held.location ?? '').pathname;
   const page = await onSecond.get(path);
   await sandbox.phone.respondToAuthenticationRequest((await pendingRequest(sandbox, email)).id, true);
@@ -101,7 +101,7 @@ test('runs a grant once when two instances sharing both stores receive its repla
   const email = user('dot').email;
   await enroll(sandbox, api, email, onA);
   await signIn(sandbox, onA, user('dot'));
-  const held = await onA.post('/transfer', { amount: '33' });
+  const held = await postWithCsrf(onA, '/transfer', { amount: '33' });
   const page = await onA.get(held.location ?? '');
   await sandbox.phone.respondToAuthenticationRequest((await pendingRequest(sandbox, email)).id, true);
   const replay = await onA.submit(findForm(page.body, 'toopher-check'));

@@ -31,4 +31,6 @@ test('validates guard options at route definition', () => {
   assert.throws(() => toopher.require('x'.repeat(101)), ToopherConfigError);
   assert.throws(() => toopher.require('Pay', { maxAgeMs: -1 }), /`maxAgeMs`/);
   assert.throws(() => toopher.require('Pay', { maxAge: 1 } as never), /unknown option `maxAge`/);
+  assert.throws(() => toopher.require('Pay', { csrf: 'no' } as never), /`csrf`/);
+  assert.equal(typeof toopher.require('Pay', { csrf: false }), 'function');
 });
