@@ -14,7 +14,7 @@ import { createToopher, type Toopher, type ToopherApi, type ToopherApiOptions, t
  * Routes: `GET /` and `GET /public` (unguarded JSON), `POST /login`
  * (password, then Toopher), `POST /login-password` (password only),
  * `GET /report` (unguarded) and `GET /report-guarded` (approval covers 10
- * minutes), `POST /transfer` (guarded, every request asks),
+ * minutes), `GET /transfer` (its form) and `POST /transfer` (guarded, every request asks),
  * `GET /bench/session-bytes` (serialized size of this package's session state).
  */
 
@@ -121,6 +121,16 @@ export function createBenchApp(options: BenchAppOptions): BenchApp {
       passport.authenticate('toopher', { successRedirect: '/', failureRedirect: '/?denied=1' }) as RequestHandler,
     );
     app.get('/report-guarded', toopher.require('View report', { maxAgeMs: 600_000, automationAllowed: true }), report);
+    // The app's own form, carrying the session's CSRF token as guarded POSTs need it.
+    app.get('/transfer', (req, res) => {
+      res
+        .type('html')
+        .set('Cache-Control', 'no-store')
+        .send(
+          `<!doctype html><title>Transfer</title><form id="transfer" method="post" action="/transfer">` +
+            `<input type="hidden" name="_csrf" value="${toopher.csrfToken(req)}"><input name="amount"><button>Send</button></form>`,
+        );
+    });
     app.post('/transfer', form, toopher.require('Transfer money'), (req, res) => {
       const user = signedIn(req);
       const amount = String((req.body as Record<string, unknown>)['amount']);

@@ -5,8 +5,9 @@ import { percentile } from './stats.js';
  * The simulated browser of the load test. Each one does the whole flow as a
  * person would: password form, pending page, polling the status endpoint
  * every `pollMs` while the sandbox's phone approves by itself, the page's
- * check form, then proves it is signed in as itself, then a guarded POST
- * (held, approved, replayed through the auto-submitting form). With several
+ * check form, then proves it is signed in as itself, then loads the
+ * transfer form and posts it (guarded: held, approved, replayed through the
+ * auto-submitting form). With several
  * instance URLs, consecutive requests go to different instances (one cookie
  * jar, as a browser behind a load balancer).
  */
@@ -127,7 +128,10 @@ export async function runBrowser(urls: readonly string[], user: LoadUser, index:
 
     const actionStarted = performance.now();
     const amount = String(1000 + index);
-    const held = await driver.send('POST', '/transfer', [['amount', amount]]);
+    const formPage = await driver.send('GET', '/transfer');
+    const transferForm = formIn(formPage.body, 'transfer');
+    expect(formPage.status === 200 && transferForm !== undefined, `transfer form answered ${formPage.status}`);
+    const held = await driver.send('POST', transferForm.action, [...transferForm.fields.filter(([name]) => name !== 'amount'), ['amount', amount]]);
     expect(held.status === 303 && held.location?.startsWith('/toopher/pending/') === true, `transfer answered ${held.status} ${held.location ?? ''}`);
     const replayPage = await waitAndCheck(driver, held.location ?? '', options, deadline);
     expect(replayPage.status === 200, `action check answered ${replayPage.status}: ${replayPage.body.slice(0, 120)}`);

@@ -6,7 +6,7 @@ import { ToopherApi } from '../../src/index.js';
 import { createSandbox, type Sandbox, type SandboxFaults } from '../../src/sandbox/index.js';
 import { BrowserClient, findForm, type Hop } from '../helpers/browser-client.js';
 import { trackProcessErrors } from '../helpers/fuzz-run.js';
-import { enroll, makeUsers, signIn, startTestApp, type TestApp, type TestUser } from '../helpers/test-app.js';
+import { csrfTokenOf, enroll, makeUsers, signIn, startTestApp, type TestApp, type TestUser } from '../helpers/test-app.js';
 
 /**
  * The fault matrix: every step that calls Toopher (login start, status poll,
@@ -253,7 +253,9 @@ const STEPS: readonly Step[] = [
       await enroll(sandbox, setupApi, c.user.email, c.client);
       await signIn(sandbox, c.client, c.user);
       assert.equal(await whoAmI(c.client), c.user.email);
-      return () => c.client.post('/transfer', { amount: '250' });
+      // With the session's CSRF token, as the app's own form sends it: only the fault stands in the way.
+      const csrf = await csrfTokenOf(c.client);
+      return () => c.client.post('/transfer', { amount: '250', _csrf: csrf });
     },
   },
 ];
@@ -301,8 +303,9 @@ test('failMode open never runs a guarded action when the API connection is reset
   const c = await cell('open');
   await enroll(sandbox, setupApi, c.user.email, c.client);
   await signIn(sandbox, c.client, c.user);
+  const csrf = await csrfTokenOf(c.client);
   await inject(c, 'reset');
-  const hop = await c.client.post('/transfer', { amount: '1' });
+  const hop = await c.client.post('/transfer', { amount: '1', _csrf: csrf });
   assertClearRefusal(hop, 'guarded action on reset with failMode open');
   assert.equal(c.app.executed.length, 0);
 });

@@ -8,7 +8,7 @@ import { BrowserClient } from '../helpers/browser-client.js';
 import { createRawClient, type RawClient, type RawResponse } from '../helpers/fuzz-http.js';
 import { fuzz, trackProcessErrors } from '../helpers/fuzz-run.js';
 import { anyText, formEncode, fuzzBody, httpMethod, idSegment, nastyPairs, nastyText, queryString, sometimes } from '../helpers/fuzz-values.js';
-import { enroll, makeUsers, SESSION_COOKIE, signIn, startTestApp, type TestApp, type TestUser } from '../helpers/test-app.js';
+import { enroll, makeUsers, postWithCsrf, SESSION_COOKIE, signIn, startTestApp, type TestApp, type TestUser } from '../helpers/test-app.js';
 
 /**
  * Fuzzing of every route the middleware and the strategy mount, and of the
@@ -87,7 +87,7 @@ async function buildStates(): Promise<BrowserState[]> {
   const acting = new BrowserClient(app.url);
   await enroll(sandbox, api, user('action').email, acting);
   await signIn(sandbox, acting, user('action'));
-  const held = await acting.post('/transfer', { amount: '100' });
+  const held = await postWithCsrf(acting, '/transfer', { amount: '100' });
   assert.equal(held.status, 303, `transfer held: ${held.status} ${held.body.slice(0, 300)}`);
   const heldPage = await acting.get(held.location ?? '');
   built.push({ name: 'action pending', cookies: await cookiesOf(acting), flowId: flowIdIn(held.location), csrf: csrfIn(heldPage.body), signedInAs: user('action').email });
@@ -144,7 +144,8 @@ const ROUTES: readonly { method: string; path: string; fields: readonly string[]
   { method: 'GET', path: '/form-token', fields: [] },
   { method: 'POST', path: '/profile', fields: ['_csrf'] },
   { method: 'POST', path: '/transfer', fields: ['_csrf', 'amount', '_toopher_grant'] },
-  { method: 'POST', path: '/quick', fields: ['n', '_toopher_grant'] },
+  { method: 'POST', path: '/quick', fields: ['_csrf', 'n', '_toopher_grant'] },
+  { method: 'POST', path: '/own-csrf', fields: ['_csrf', 'n', '_toopher_grant'] },
   { method: 'GET', path: '/report', fields: ['year', '_toopher_grant'] },
   { method: 'GET', path: '/', fields: [] },
 ];
