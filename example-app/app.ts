@@ -5,9 +5,10 @@ import helmet from 'helmet';
 import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { RedisStore } from 'connect-redis';
-import { createClient } from 'redis';
-import { createToopher, ToopherApi, type ToopherEvent } from 'passport-toopher';
+import { createClient, type RedisClientType } from 'redis';
+import { createToopher, ToopherApi, type ToopherEvent, type ToopherSharedStore } from 'passport-toopher';
 import type { ExampleConfig } from './config.js';
+import { RedisSharedStore } from './redis-shared-store.js';
 import { errorPage, homePage, loginPage, settingsPage, transferDonePage, transferPage } from './pages.js';
 import { TransferLog } from './transfers.js';
 import type { DemoUser, UserDirectory } from './users.js';
@@ -48,12 +49,14 @@ export async function createApp(options: CreateAppOptions): Promise<ExampleApp> 
   const toopherApi = new ToopherApi(options.api);
 
   let store: Store | undefined;
+  let sharedStore: ToopherSharedStore | undefined;
   let closeStore = async (): Promise<void> => {};
   if (config.redisUrl !== undefined) {
-    const client = createClient({ url: config.redisUrl });
+    const client: RedisClientType = createClient({ url: config.redisUrl });
     client.on('error', (err: Error) => console.error('Redis error:', err.message));
     await client.connect();
     store = new RedisStore({ client, prefix: 'toopher-example:' });
+    sharedStore = new RedisSharedStore(client);
     closeStore = async () => {
       await client.quit();
     };
@@ -112,6 +115,8 @@ export async function createApp(options: CreateAppOptions): Promise<ExampleApp> 
     // A key of its own, derived from SESSION_SECRET, so the session cookie and Toopher's signatures never share one.
     secret: createHmac('sha256', config.sessionSecret).update('passport-toopher signing key').digest('base64url'),
     enrollment: config.enrollment,
+    // Grants and rate limits must be shared by every instance, like the sessions.
+    ...(sharedStore === undefined ? {} : { store: sharedStore }),
     authTimeoutMs: config.authTimeoutMs,
     onEvent: options.onEvent ?? ((event) => console.log(`[toopher] ${event.type}${event.userName === undefined ? '' : ` ${event.userName}`}`)),
   });

@@ -8,6 +8,7 @@ import { PACKAGE_VERSION } from '../../src/internal/version.js';
 // Adding a name is a feature; removing or renaming one is a breaking change.
 test('passport-toopher exports exactly the documented runtime names', () => {
   assert.deepEqual(Object.keys(root).sort(), [
+    'MemorySharedStore',
     'PairingDeactivatedError',
     'TerminalUnknownError',
     'ToopherApi',
