@@ -127,6 +127,43 @@ test('a login started on instance A is paired, named and completed on instance B
   assert.equal(await signedInAs(onA), 'alice', 'the session is shared through Redis');
 });
 
+test('an approved transfer replayed to both instances at once runs exactly once', { skip }, async () => {
+  const [a, b] = instances;
+  assert.ok(a !== undefined && b !== undefined, 'the first test started both instances');
+  const onA = new BrowserClient(a.url);
+  const onB = onA.withBaseUrl(b.url);
+  // This browser is new: name it, then approve the sign-in.
+  const toNaming = await signIn(onA, 'alice');
+  const namingPage = await onA.get(toNaming.location ?? '');
+  const toLoginPending = await onA.submit(findForm(namingPage.body, '/terminal/'), { terminal_name: 'Transfer browser' });
+  const loginPending = await onA.get(toLoginPending.location ?? '');
+  await approvePendingRequest('alice');
+  assert.equal((await waitUntilDecided(onA, loginPending.body))['state'], 'granted');
+  await onA.submit(findForm(loginPending.body, 'toopher-check'));
+  assert.equal(await signedInAs(onB), 'alice');
+
+  const recipient = `both-instances-${Date.now()}`;
+  const form = await onA.get('/transfer');
+  const toActionPending = await onA.submit(findForm(form.body, '/transfer'), { amount: '12.50', recipient });
+  const actionPending = await onB.get(toActionPending.location ?? '');
+  await approvePendingRequest('alice');
+  assert.equal((await waitUntilDecided(onB, actionPending.body))['state'], 'granted');
+  const replayPage = await onB.submit(findForm(actionPending.body, 'toopher-check'));
+  const replay = findForm(replayPage.body, 'toopher-replay');
+
+  const [onInstanceA, onInstanceB] = await Promise.all([onA.submit(replay), onB.submit(replay)]);
+  const statuses = [onInstanceA.status, onInstanceB.status].sort();
+  assert.equal(statuses.filter((s) => s === 200).length, 1, `replay statuses ${statuses.join(', ')}`);
+  const executed = (
+    await Promise.all(
+      [onA, onB].map(async (client) => JSON.parse((await client.get('/transfers.json')).body) as { recipient: string }[]),
+    )
+  )
+    .flat()
+    .filter((t) => t.recipient === recipient);
+  assert.equal(executed.length, 1);
+});
+
 test('a login pending on instance A completes on instance B after A is killed', { skip }, async () => {
   const a = await startInstance();
   const b = instances[1] ?? (await startInstance());
