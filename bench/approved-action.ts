@@ -15,7 +15,7 @@ const CONNECTIONS = 32;
 export async function benchApprovedAction(config: BenchConfig, ctx: BenchContext): Promise<BenchResult> {
   const [user] = await ctx.enroll(1, { automateActions: ['Log In', 'View report'] });
   if (user === undefined) throw new Error('no user');
-  const app = await ctx.app('toopher', { variant: 'toopher', users: 1000 });
+  const app = await ctx.app('toopher', { variant: 'toopher', users: 1000, alsoPlain: true });
   const cookie = await passwordSession(app.info.url, user.email, user.password, user.terminalCookie);
   // The first guarded request is approved automatically and stores the approval for maxAgeMs.
   const browser = new Browser(app.info.url);

@@ -36,7 +36,7 @@ async function signIn(url: string, path: string, user: EnrolledUser): Promise<vo
  */
 export async function benchLogin(config: BenchConfig, ctx: BenchContext): Promise<BenchResult> {
   const users = await ctx.enroll(USERS, { automateActions: ['Log In', 'View report'] });
-  const app = await ctx.app('toopher', { variant: 'toopher', users: 1000 });
+  const app = await ctx.app('toopher', { variant: 'toopher', users: 1000, alsoPlain: true });
   const url = app.info.url;
   // Check once that both routes really sign the user in.
   for (const path of ['/login', '/login-password']) {

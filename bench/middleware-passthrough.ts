@@ -29,22 +29,25 @@ export async function passwordSession(url: string, email: string, password: stri
  * `middleware_passthrough`: an unguarded JSON route (`GET /public`) for a
  * signed-in user, in the app with `app.use(toopher)` and the strategy
  * registered vs the same app without them. Same session and Passport setup
- * (MemoryStore, deserializeUser on every request); each app in its own process.
+ * (MemoryStore, deserializeUser on every request); both apps are served by
+ * one child process on two ports, measured one after the other.
  */
 export async function benchMiddlewarePassthrough(config: BenchConfig, ctx: BenchContext): Promise<BenchResult> {
   const [user] = await ctx.enroll(1, { automateActions: ['Log In', 'View report'] });
   if (user === undefined) throw new Error('no user');
-  const withToopher = await ctx.app('toopher', { variant: 'toopher', users: 1000 });
-  const plain = await ctx.app('plain', { variant: 'plain', users: 1000 });
-  const toopherCookie = await passwordSession(withToopher.info.url, user.email, user.password, user.terminalCookie);
-  const plainCookie = await passwordSession(plain.info.url, user.email, user.password, user.terminalCookie);
-  const load = (url: string, cookie: string) => (ms: number) =>
-    cannon({ url: `${url}/public`, connections: CONNECTIONS, headers: { cookie, accept: 'application/json' } }, ms);
-  const plainCpu = new CpuMeter(plain);
-  const toopherCpu = new CpuMeter(withToopher);
+  // Both variants are served by one process (two ports, two apps, two session stores).
+  const app = await ctx.app('toopher', { variant: 'toopher', users: 1000, alsoPlain: true });
+  const { url, plainUrl } = app.info;
+  if (plainUrl === undefined) throw new Error('the bench app serves no plain variant');
+  const toopherCookie = await passwordSession(url, user.email, user.password, user.terminalCookie);
+  const plainCookie = await passwordSession(plainUrl, user.email, user.password, user.terminalCookie);
+  const load = (base: string, cookie: string) => (ms: number) =>
+    cannon({ url: `${base}/public`, connections: CONNECTIONS, headers: { cookie, accept: 'application/json' } }, ms);
+  const plainCpu = new CpuMeter(app);
+  const toopherCpu = new CpuMeter(app);
   const result = await compare(
-    { label: 'plain', measure: plainCpu.wrap(load(plain.info.url, plainCookie)) },
-    { label: 'toopher', measure: toopherCpu.wrap(load(withToopher.info.url, toopherCookie)) },
+    { label: 'plain', measure: plainCpu.wrap(load(plainUrl, plainCookie)) },
+    { label: 'toopher', measure: toopherCpu.wrap(load(url, toopherCookie)) },
     config,
   );
   return {

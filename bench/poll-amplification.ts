@@ -7,6 +7,8 @@ import { formatCount, percentile, round } from './lib/stats.js';
 const PENDING = 1000;
 const POLL_MS = 1000;
 const WINDOW_MS = 5000;
+/** How long to wait for polls still in flight after the window. */
+const STRAGGLER_MS = 15_000;
 /** Every third browser polls from two tabs. */
 const TWO_TAB_EVERY = 3;
 
@@ -84,13 +86,19 @@ export async function benchPollAmplification(_config: BenchConfig, ctx: BenchCon
     }
   });
   await new Promise((resolve) => setTimeout(resolve, WINDOW_MS));
-  while (inFlight.size > 0) await Promise.all([...inFlight]);
+  // Let late answers arrive, but keep the run bounded when the app is overloaded.
+  const stragglerDeadline = performance.now() + STRAGGLER_MS;
+  while (inFlight.size > 0 && performance.now() < stragglerDeadline) {
+    await Promise.race([Promise.all([...inFlight]), new Promise((resolve) => setTimeout(resolve, 250))]);
+  }
+  const unanswered = inFlight.size;
   const elapsed = performance.now() - started;
   const counts = await sandbox.call<Record<string, number>>('counts');
   const calls = counts['GET /v1/authentication_requests/:id'] ?? 0;
   const intervals = WINDOW_MS / POLL_MS;
   const amplification = calls / (logins.length * intervals);
   if (unexpected > 0) throw new Error(`${unexpected} status polls did not answer 202 pending`);
+  for (const timer of timers) clearTimeout(timer);
 
   return [
     {
@@ -99,7 +107,7 @@ export async function benchPollAmplification(_config: BenchConfig, ctx: BenchCon
       ...atMost(amplification, 1.0),
       rows: [
         ['pending sign-ins / tabs polling', `${formatCount(logins.length)} / ${formatCount(logins.length + Math.ceil(logins.length / TWO_TAB_EVERY))}`],
-        [`status polls in ${WINDOW_MS / 1000} s (${(elapsed / 1000).toFixed(1)} s with stragglers)`, formatCount(polls)],
+        [`status polls sent in ${WINDOW_MS / 1000} s (answered within ${(elapsed / 1000).toFixed(1)} s)`, `${formatCount(polls)} (${formatCount(unanswered)} unanswered)`],
         ['upstream GET authentication_requests/:id', formatCount(calls)],
         ['poll latency p50 / p99', `${percentile(latencies, 50).toFixed(1)} / ${percentile(latencies, 99).toFixed(1)} ms`],
       ],

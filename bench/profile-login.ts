@@ -14,7 +14,7 @@ const ms = Number(process.argv[3] ?? 5000);
 const ctx = new BenchContext();
 try {
   const users = await ctx.enroll(50, { automateActions: ['Log In', 'View report'] });
-  const app = await ctx.app('toopher', { variant: 'toopher', users: 1000 });
+  const app = await ctx.app('toopher', { variant: 'toopher', users: 1000, alsoPlain: true });
   let next = 0;
   const rate = await closedLoop(
     async () => {

@@ -14,7 +14,7 @@ import { benchSandboxVsExpress } from './sandbox-vs-express.js';
  * `npm run bench`: every benchmark of issue 6 in one run on this machine.
  * Prints a table, then as its last line one JSON object with every key.
  *
- *   node build/bench/run.js [--only key,key] [--rounds 5] [--round-ms 1500]
+ *   node build/bench/run.js [--only key,key] [--rounds 5] [--round-ms 1200]
  */
 
 type Bench = (config: BenchConfig, ctx: BenchContext) => Promise<BenchResult | BenchResult[]>;
@@ -34,7 +34,7 @@ const { values } = parseArgs({
   options: {
     only: { type: 'string' },
     rounds: { type: 'string', default: '5' },
-    'round-ms': { type: 'string', default: '1500' },
+    'round-ms': { type: 'string', default: '1200' },
     'warmup-ms': { type: 'string', default: '1000' },
   },
 });

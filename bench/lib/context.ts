@@ -1,7 +1,7 @@
 import { ToopherApi } from '../../src/api/client.js';
 import { signTerminalId } from '../../src/strategy/terminal-cookie.js';
 import type { SandboxServerInfo } from '../servers/sandbox.js';
-import type { ToopherAppArgs } from '../servers/toopher-app.js';
+import type { ToopherAppArgs, ToopherAppInfo } from '../servers/toopher-app.js';
 import { BENCH_SECRET, benchUsers, type BenchUser } from './bench-app.js';
 import { startChild, type ChildServer } from './child.js';
 import { enrollUser, forEachLimit } from './enroll.js';
@@ -20,7 +20,7 @@ export interface EnrolledUser extends BenchUser {
 
 export class BenchContext {
   private _sandbox: Promise<ChildServer<SandboxServerInfo>> | undefined;
-  private readonly _apps = new Map<string, Promise<ChildServer<{ url: string }>>>();
+  private readonly _apps = new Map<string, Promise<ChildServer<ToopherAppInfo>>>();
   private readonly _enrolled = new Map<string, EnrolledUser>();
 
   sandbox(): Promise<ChildServer<SandboxServerInfo>> {
@@ -37,12 +37,12 @@ export class BenchContext {
    * A bench app in its own process. `counted: true` sends its Toopher calls
    * through the sandbox's counting proxy.
    */
-  async app(name: string, args: Omit<ToopherAppArgs, 'apiUrl' | 'consumerKey' | 'consumerSecret'> & { counted?: boolean }): Promise<ChildServer<{ url: string }>> {
+  async app(name: string, args: Omit<ToopherAppArgs, 'apiUrl' | 'consumerKey' | 'consumerSecret'> & { counted?: boolean }): Promise<ChildServer<ToopherAppInfo>> {
     let app = this._apps.get(name);
     if (app === undefined) {
       const { info } = await this.sandbox();
       const { counted, ...rest } = args;
-      app = startChild<{ url: string }>('toopher-app', {
+      app = startChild<ToopherAppInfo>('toopher-app', {
         ...rest,
         apiUrl: counted === true ? info.countedApiUrl : info.apiUrl,
         consumerKey: info.consumerKey,

@@ -20,6 +20,18 @@ export interface ToopherAppArgs {
   readonly redisUrl?: string;
   readonly pollIntervalMs?: number;
   readonly maxPushesPerMinute?: number;
+  /**
+   * Also serve the `plain` variant (same users, its own MemoryStore) on a
+   * second port of this process, so the two can be compared without the
+   * noise of two processes being scheduled differently.
+   */
+  readonly alsoPlain?: boolean;
+}
+
+export interface ToopherAppInfo {
+  readonly url: string;
+  /** The `plain` variant, with `alsoPlain`. */
+  readonly plainUrl?: string;
 }
 
 const args = childArgs<ToopherAppArgs>();
@@ -37,25 +49,30 @@ const api =
   args.variant === 'toopher'
     ? new ToopherApi({ consumerKey: args.consumerKey ?? '', consumerSecret: args.consumerSecret ?? '', baseUrl: args.apiUrl ?? '' })
     : undefined;
+const users = (args.userPrefixes ?? ['user']).flatMap((prefix) => benchUsers(args.users, prefix));
 const { app, transfers } = createBenchApp({
   variant: args.variant,
   ...(api === undefined ? {} : { api }),
-  users: (args.userPrefixes ?? ['user']).flatMap((prefix) => benchUsers(args.users, prefix)),
+  users,
   ...(store === undefined ? {} : { store }),
   toopher: {
     ...(args.pollIntervalMs === undefined ? {} : { pollIntervalMs: args.pollIntervalMs }),
     ...(args.maxPushesPerMinute === undefined ? {} : { maxPushesPerMinute: args.maxPushesPerMinute }),
   },
 });
-const server = createServer(app);
-server.keepAliveTimeout = 10_000;
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-const { port } = server.address() as AddressInfo;
+async function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
+  const server = createServer(handler);
+  server.keepAliveTimeout = 10_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+const url = await serve(app);
+const plainUrl = args.alsoPlain === true ? await serve(createBenchApp({ variant: 'plain', users }).app) : undefined;
 process.once('SIGTERM', () => {
   void quit();
 });
 serveChild(
-  { url: `http://127.0.0.1:${port}` },
+  { url, ...(plainUrl === undefined ? {} : { plainUrl }) } satisfies ToopherAppInfo,
   {
     transfers: () => transfers,
     memory: () => process.memoryUsage(),
