@@ -63,6 +63,7 @@ export async function benchPollAmplification(_config: BenchConfig, ctx: BenchCon
   const latencies: number[] = [];
   let polls = 0;
   let unexpected = 0;
+  let failed = 0;
   const inFlight = new Set<Promise<void>>();
   const started = performance.now();
   const timers: NodeJS.Timeout[] = [];
@@ -74,6 +75,9 @@ export async function benchPollAmplification(_config: BenchConfig, ctx: BenchCon
       .then((reply) => {
         latencies.push(performance.now() - t0);
         if (reply.status !== 202) unexpected++;
+      })
+      .catch(() => {
+        failed++;
       })
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
@@ -97,7 +101,7 @@ export async function benchPollAmplification(_config: BenchConfig, ctx: BenchCon
   const calls = counts['GET /v1/authentication_requests/:id'] ?? 0;
   const intervals = WINDOW_MS / POLL_MS;
   const amplification = calls / (logins.length * intervals);
-  if (unexpected > 0) throw new Error(`${unexpected} status polls did not answer 202 pending`);
+  if (unexpected > 0 || failed > 0) throw new Error(`${unexpected} status polls did not answer 202 pending, ${failed} failed`);
   for (const timer of timers) clearTimeout(timer);
 
   return [
