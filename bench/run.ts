@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchApprovedAction } from './approved-action.js';
 import { benchClientVsGot } from './client-vs-got.js';
+import { closeBrowsers } from './lib/browser.js';
 import { BenchContext } from './lib/context.js';
 import type { BenchConfig, BenchResult } from './lib/result.js';
 import { formatTable } from './lib/stats.js';
@@ -65,6 +66,7 @@ try {
     }
   }
 } finally {
+  closeBrowsers();
   await ctx.stopAll();
 }
 results.sort((a, b) => ORDER.indexOf(a.key) - ORDER.indexOf(b.key));
