@@ -7,6 +7,7 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import { RedisStore } from 'connect-redis';
 import { createClient, type RedisClientType } from 'redis';
 import { createToopher, ToopherApi, type ToopherEvent, type ToopherSharedStore } from 'passport-toopher';
+import { appStylesheet } from './app-stylesheet.js';
 import type { ExampleConfig } from './config.js';
 import { RedisSharedStore } from './redis-shared-store.js';
 import { errorPage, homePage, loginPage, settingsPage, transferDonePage, transferPage } from './pages.js';
@@ -118,12 +119,17 @@ export async function createApp(options: CreateAppOptions): Promise<ExampleApp> 
     // Grants and rate limits must be shared by every instance, like the sessions.
     ...(sharedStore === undefined ? {} : { store: sharedStore }),
     authTimeoutMs: config.authTimeoutMs,
+    pairingTimeoutMs: config.pairingTimeoutMs,
     onEvent: options.onEvent ?? ((event) => console.log(`[toopher] ${event.type}${event.userName === undefined ? '' : ` ${event.userName}`}`)),
   });
   app.use(toopher);
   passport.use(toopher.strategy);
 
   const form = express.urlencoded({ extended: false, limit: '8kb' });
+
+  app.get('/app.css', (_req, res) => {
+    res.type('css').set('Cache-Control', 'public, max-age=3600').send(appStylesheet);
+  });
 
   app.get('/login', (req, res) => {
     if (signedInUser(req) !== undefined) return res.redirect('/');

@@ -8,6 +8,7 @@ export interface ExampleConfig {
   readonly sessionSecret: string;
   readonly redisUrl: string | undefined;
   readonly authTimeoutMs: number;
+  readonly pairingTimeoutMs: number;
   readonly enrollment: 'optional' | 'required';
   readonly trustProxy: boolean;
 }
@@ -97,6 +98,7 @@ export function loadConfig(env: Env, generatedSecret: () => string): ExampleConf
     sessionSecret,
     redisUrl: readUrl(env, 'REDIS_URL'),
     authTimeoutMs: readSeconds(env, 'TOOPHER_AUTH_TIMEOUT_SECONDS', 90) * 1000,
+    pairingTimeoutMs: readSeconds(env, 'TOOPHER_PAIRING_TIMEOUT_SECONDS', 120) * 1000,
     enrollment,
     trustProxy: trustProxy === '1' || trustProxy === 'true',
   });

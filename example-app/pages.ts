@@ -14,9 +14,10 @@ function layout(title: string, body: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · Toopher example</title>
 <link rel="stylesheet" href="/toopher/assets/toopher.css">
+<link rel="stylesheet" href="/app.css">
 </head>
 <body>
-<main>
+<main class="toopher">
 ${body}
 </main>
 </body>
@@ -28,7 +29,7 @@ function csrfField(token: string): string {
 }
 
 export function loginPage(model: { csrfToken: string; returnTo: string; error?: string | undefined }): string {
-  const error = model.error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(model.error)}</p>`;
+  const error = model.error === undefined ? '' : `<p class="toopher-error" role="alert">${escapeHtml(model.error)}</p>`;
   return layout(
     'Sign in',
     `<h1>Sign in</h1>
@@ -36,11 +37,11 @@ ${error}
 <form method="post" action="/login">
 ${csrfField(model.csrfToken)}
 <input type="hidden" name="returnTo" value="${escapeHtml(model.returnTo)}">
-<p><label for="username">Username</label><br><input id="username" name="username" autocomplete="username" required></p>
-<p><label for="password">Password</label><br><input id="password" name="password" type="password" autocomplete="current-password" required></p>
-<p><button type="submit">Sign in</button></p>
+<div class="toopher-field"><label for="username">Username</label><input id="username" name="username" type="text" autocomplete="username" required></div>
+<div class="toopher-field"><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required></div>
+<div class="toopher-actions"><button type="submit">Sign in</button></div>
 </form>
-<p class="hint">Demo users: <strong>alice</strong> and <strong>bob</strong>, password <strong>demo-password</strong>.
+<p class="toopher-hint">Demo users: <strong>alice</strong> and <strong>bob</strong>, password <strong>demo-password</strong>.
 Approve sign-ins on the sandbox phone page.</p>`,
   );
 }
@@ -63,16 +64,16 @@ ${logoutForm(model.csrfToken)}`,
 }
 
 export function transferPage(model: { csrfToken: string; error?: string | undefined }): string {
-  const error = model.error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(model.error)}</p>`;
+  const error = model.error === undefined ? '' : `<p class="toopher-error" role="alert">${escapeHtml(model.error)}</p>`;
   return layout(
     'Transfer money',
     `<h1>Transfer money</h1>
 ${error}
 <form method="post" action="/transfer">
 ${csrfField(model.csrfToken)}
-<p><label for="amount">Amount</label><br><input id="amount" name="amount" inputmode="decimal" required></p>
-<p><label for="recipient">Recipient</label><br><input id="recipient" name="recipient" required></p>
-<p><button type="submit">Send</button></p>
+<div class="toopher-field"><label for="amount">Amount</label><input id="amount" name="amount" type="text" inputmode="decimal" autocomplete="off" required></div>
+<div class="toopher-field"><label for="recipient">Recipient</label><input id="recipient" name="recipient" type="text" autocomplete="off" required></div>
+<div class="toopher-actions"><button type="submit">Send</button></div>
 </form>
 <p><a href="/">Back</a></p>`,
   );
@@ -97,7 +98,7 @@ export function settingsPage(model: {
 }): string {
   const active = model.pairings.filter((p) => p.enabled && !p.deactivated).length;
   const state = model.toopherEnabled ? 'on' : 'off';
-  const error = model.error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(model.error)}</p>`;
+  const error = model.error === undefined ? '' : `<p class="toopher-error" role="alert">${escapeHtml(model.error)}</p>`;
   return layout(
     'Two-factor settings',
     `<h1>Two-factor settings</h1>
