@@ -158,7 +158,7 @@ export class FlowResponder {
       delete flow.pairingId;
       delete flow.pairingByQr;
       await this.core.save(req);
-      const message = state === 'denied' ? s.pairingDeniedMessage : s.expiredMessage;
+      const message = state === 'denied' ? s.pairingDeniedMessage : s.pairingExpiredMessage;
       await this.pages.result(req, res, status, { title, message, status: state, retryUrl: this.core.urlFor(flow) }, { state });
       return;
     }

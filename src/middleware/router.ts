@@ -267,7 +267,7 @@ export function createToopherRouter(flows: FlowResponder): Router {
         });
         return;
       case 'expired':
-        sendJson(res, 401, { state, message: s.expiredMessage });
+        sendJson(res, 401, { state, message: flow.stage === 'pairing' ? s.pairingExpiredMessage : s.expiredMessage });
         return;
     }
   }));

@@ -77,6 +77,16 @@ function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
+/**
+ * True when an answer's `reason` says the wait timed out or expired (the
+ * sandbox says "Pairing timed out"; Toopher's wording is not documented, so
+ * only these plain words count).
+ */
+function saysTimedOut(raw: Readonly<Record<string, unknown>>): boolean {
+  const reason = raw['reason'];
+  return typeof reason === 'string' && reason.length <= 200 && /\b(timed[ -]?out|time[ -]?out|expired)\b/i.test(reason);
+}
+
 /** Any API failure becomes a `ToopherUnavailableError` (fail closed); other errors pass unchanged. */
 export function toUnavailable(err: unknown): Error {
   return err instanceof ToopherApiError ? new ToopherUnavailableError(err) : asError(err);
@@ -447,6 +457,8 @@ export class ToopherCore {
       if (pairing) {
         const result = await this.config.api.getPairingStatus(flow.pairingId ?? '');
         state = result.pending ? 'pending' : result.enabled ? 'granted' : 'denied';
+        // Toopher ends a pairing nobody confirmed as "not enabled", like a refusal: it expired.
+        if (state === 'denied' && (this.now() >= flow.expiresAt || saysTimedOut(result.raw))) state = 'expired';
       } else {
         const result = await this.config.api.getAuthenticationStatus(flow.requestId ?? '');
         if (this._foreign(result, flow)) {
@@ -462,7 +474,9 @@ export class ToopherCore {
       const type: ToopherEventType = pairing
         ? state === 'granted'
           ? 'pairing-completed'
-          : 'pairing-denied'
+          : state === 'expired'
+            ? 'pairing-expired'
+            : 'pairing-denied'
         : state === 'granted'
           ? 'approval-granted'
           : 'approval-denied';

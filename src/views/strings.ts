@@ -64,6 +64,8 @@ export interface ToopherStrings {
   readonly loginDeniedMessage: string;
   readonly actionDeniedMessage: string;
   readonly pairingDeniedMessage: string;
+  /** A pairing not confirmed on the phone before its time-out. */
+  readonly pairingExpiredMessage: string;
   readonly expiredTitle: string;
   readonly expiredMessage: string;
   readonly cancelledTitle: string;
@@ -131,6 +133,7 @@ export const defaultStrings: ToopherStrings = Object.freeze({
   loginDeniedMessage: 'The sign-in was denied on your phone.',
   actionDeniedMessage: 'The action was denied on your phone and did not run.',
   pairingDeniedMessage: 'The pairing was denied on your phone.',
+  pairingExpiredMessage: 'The pairing was not confirmed on your phone in time, so it expired. Pair your phone again.',
   expiredTitle: 'Request expired',
   expiredMessage: 'There was no answer from your phone in time.',
   cancelledTitle: 'Request cancelled',
