@@ -1,5 +1,4 @@
 import type { Request, Response } from 'express';
-import { ToopherError } from '../errors.js';
 import { constantTimeEqual } from '../internal/constant-time.js';
 import type { StartOutcome } from '../strategy/core.js';
 import { FLOW_STEP_MS, type ToopherCore } from '../strategy/core.js';
@@ -247,17 +246,7 @@ export class FlowResponder {
       });
       return;
     }
-    const logIn = (req as unknown as { logIn?: unknown }).logIn;
-    if (typeof logIn !== 'function') {
-      throw new ToopherError(
-        'passport-toopher completes sign-ins with `req.logIn`: mount `app.use(passport.session())` (or `passport.initialize()`) before the Toopher router.',
-        { status: 500 },
-      );
-    }
-    await new Promise<void>((resolve, reject) => {
-      const done = (err: unknown): void => (err ? reject(err instanceof Error ? err : new Error('req.logIn failed')) : resolve());
-      (logIn as (user: unknown, callback: (err: unknown) => void) => void).call(req, user, done);
-    });
+    await this.core.logIn(req, user);
     // Checked again here: the record comes back from the session store.
     const target = safeReturnPath(flow.successRedirect) ?? this.core.config.defaultReturnTo;
     if (wantsJson(req)) {

@@ -311,6 +311,26 @@ export class ToopherCore {
     });
   }
 
+  /**
+   * Signs `user` in with Passport's `req.logIn`, which regenerates the
+   * session (and saves it) before resolving. `keepSessionInfo` is Passport's
+   * option of that name.
+   */
+  async logIn(req: RequestLike, user: unknown, options: { readonly keepSessionInfo?: boolean } = {}): Promise<void> {
+    const logIn = (req as unknown as { logIn?: unknown }).logIn;
+    if (typeof logIn !== 'function') {
+      throw new ToopherError(
+        'passport-toopher completes sign-ins with `req.logIn`: mount `app.use(passport.session())` (or `passport.initialize()`) before the Toopher router.',
+        { status: 500 },
+      );
+    }
+    const logInOptions = options.keepSessionInfo === true ? { keepSessionInfo: true } : {};
+    await new Promise<void>((resolve, reject) => {
+      const done = (err: unknown): void => (err ? reject(asError(err)) : resolve());
+      (logIn as (user: unknown, options: object, callback: (err: unknown) => void) => void).call(req, user, logInOptions, done);
+    });
+  }
+
   /** True when Toopher's answer is about another user than the flow's: never trust it. */
   private _foreign(request: AuthenticationRequest, flow: FlowRecord): boolean {
     const name = request.user.name;

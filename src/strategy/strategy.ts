@@ -7,13 +7,37 @@ import { putPending } from './pending-state.js';
 import type { RequestLike } from './request.js';
 import { safeReturnPath } from './return-url.js';
 
-/** Options of `passport.authenticate('toopher', options)` that this strategy reads. */
+/**
+ * Options of `passport.authenticate('toopher', options)` that this strategy reads.
+ *
+ * **Where the user lands after signing in.** The return URL is, first match
+ * wins: `returnTo` here, a `returnTo` form field or query parameter, then
+ * (with `successReturnToOrRedirect`) `req.session.returnTo`, each used only
+ * when it is a same-origin path (`https://evil.example`, `//evil.example`
+ * are ignored); otherwise `successReturnToOrRedirect`, then `successRedirect`.
+ *
+ * - Approval on the phone (pending page): the router signs the user in
+ *   (`req.logIn`, which regenerates the session) and redirects (303) there.
+ * - Approved at once (automation, 704 opt-out, fail-open) with a return URL
+ *   and `successRedirect` or `successReturnToOrRedirect` set: the strategy
+ *   completes the sign-in itself the same way (`req.logIn` with the session
+ *   regenerated, Passport's `keepSessionInfo` honoured, then a 303 redirect
+ *   to the return URL), because Passport's own `success()` would go to
+ *   `successRedirect` (and `req.session.returnTo` does not survive the
+ *   regeneration). Passport's `successMessage`, `successFlash` and `authInfo`
+ *   are then not applied, as on the pending page. The options object is
+ *   never changed.
+ * - Approved at once otherwise (no return URL, `session: false`,
+ *   `assignProperty`, or neither redirect option): Passport's `success()` as
+ *   usual; `info.returnTo` (`ToopherSuccessInfo`) carries the return URL for
+ *   custom callbacks.
+ */
 export interface ToopherAuthenticateOptions {
-  /** Where to go after an approval that needed the phone, e.g. from your login form; ignored unless a same-origin path. Wins over a `returnTo` field or query parameter. */
+  /** The return URL (same-origin paths only), e.g. from your login form. Wins over a `returnTo` field or query parameter. */
   readonly returnTo?: string;
-  /** Where to go after an approval that needed the phone (same-origin paths only). */
+  /** Where to go after signing in when there is no return URL (same-origin paths only). */
   readonly successRedirect?: string;
-  /** Used like `successRedirect`, after a same-origin `req.session.returnTo`. */
+  /** Used like `successRedirect`, after a same-origin `req.session.returnTo` (which it consumes). */
   readonly successReturnToOrRedirect?: string;
   /** The "Try again" link after a denial or expiry (same-origin paths only). */
   readonly failureRedirect?: string;
@@ -45,6 +69,15 @@ export function createStrategyWithCore<TUser>(core: ToopherCore): ToopherStrateg
 
 function field(container: unknown, name: string): unknown {
   return typeof container === 'object' && container !== null ? (container as Record<string, unknown>)[name] : undefined;
+}
+
+/**
+ * True when Passport's `success()` would sign in and redirect to a fixed
+ * URL, so the strategy must complete a sign-in with a return URL itself.
+ */
+function completesItself(options: ToopherAuthenticateOptions): boolean {
+  if (options.successRedirect === undefined && options.successReturnToOrRedirect === undefined) return false;
+  return field(options, 'session') !== false && field(options, 'assignProperty') === undefined;
 }
 
 /**
@@ -119,6 +152,14 @@ export class ToopherStrategy<TUser = unknown> extends Strategy {
       case 'granted':
       case 'opted-out':
       case 'fail-open': {
+        const target = returnTo ?? sessionReturnTo;
+        if (target !== undefined && completesItself(options)) {
+          // Consumed like Passport's successReturnToOrRedirect does (before logIn, so keepSessionInfo cannot bring it back).
+          if (options.successReturnToOrRedirect !== undefined) delete (req.session as unknown as Record<string, unknown>)['returnTo'];
+          await core.logIn(req, user, { keepSessionInfo: field(options, 'keepSessionInfo') === true });
+          this.redirect(target, 303);
+          return;
+        }
         const info: ToopherSuccessInfo = {
           toopher: outcome.type,
           automated: outcome.type === 'granted' && outcome.automated,

@@ -51,6 +51,9 @@ export interface TestApp {
  * Passport instance with passport-local as first factor, Toopher as second,
  * and guarded routes: POST /transfer, POST /quick (maxAgeMs), POST /own-csrf
  * (`csrf: false`), GET /report. Guarded POSTs need the CSRF token (`postWithCsrf`).
+ * POST /login uses `successRedirect: '/'`, POST /login-account `returnTo:
+ * '/account'`, POST /login-return `successReturnToOrRedirect: '/'` (with
+ * GET /remember?to=… setting `req.session.returnTo`).
  */
 export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   const auth = new passport.Passport();
@@ -103,6 +106,17 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     auth.authenticate('local', { session: false, failureRedirect: '/login?bad=1' }) as RequestHandler,
     auth.authenticate('toopher', { returnTo: '/account', successRedirect: '/' } as object) as RequestHandler,
   );
+  app.post(
+    '/login-return',
+    form,
+    auth.authenticate('local', { session: false, failureRedirect: '/login?bad=1' }) as RequestHandler,
+    auth.authenticate('toopher', { successReturnToOrRedirect: '/', failureRedirect: '/login' }) as RequestHandler,
+  );
+  /** Stores `?to=` as `req.session.returnTo`, as an app's "sign in first" redirect would. */
+  app.get('/remember', (req, res) => {
+    (req.session as unknown as Record<string, unknown>)['returnTo'] = req.query['to'];
+    res.json({ remembered: req.query['to'] ?? null });
+  });
   app.get('/form-token', (req, res) => {
     res.json({ token: toopher.csrfToken(req) });
   });

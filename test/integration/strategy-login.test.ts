@@ -5,7 +5,7 @@ import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { BrowserClient, findForm } from '../helpers/browser-client.js';
 import { enroll, makeUsers, pendingRequest, SESSION_COOKIE, startTestApp, type TestApp } from '../helpers/test-app.js';
 
-const users = makeUsers('ann', 'ben', 'cid', 'dot', 'eve', 'fay', 'gus', 'hal', 'ida', 'jon', 'kim', 'lea');
+const users = makeUsers('ann', 'ben', 'cid', 'dot', 'eve', 'fay', 'gus', 'hal', 'ida', 'jon', 'kim', 'lea', 'max', 'ned', 'oli', 'pam');
 let sandbox: Sandbox;
 let api: ToopherApi;
 let app: TestApp;
@@ -86,6 +86,67 @@ test('signs in at once when Toopher grants automatically', async () => {
   assert.equal(second.status, 302);
   assert.equal(second.location, `${app.url}/`);
   assert.equal(await whoAmI(fresh), email);
+});
+
+/**
+ * A browser whose terminal the user let Toopher approve automatically, with
+ * a session already open (so its regeneration at sign-in can be seen).
+ */
+async function automatedBrowser(id: string): Promise<BrowserClient> {
+  const email = user(id).email;
+  const first = new BrowserClient(app.url);
+  await enroll(sandbox, api, email, first);
+  const hop = await login(first, id);
+  const page = await first.get(hop.location ?? '');
+  await sandbox.phone.respondToAuthenticationRequest((await pendingRequest(sandbox, email)).id, true, true);
+  await first.submit(findForm(page.body, 'toopher-check'));
+  const client = new BrowserClient(app.url);
+  await client.setCookie('toopher_terminal', (await first.cookie('toopher_terminal')) ?? '');
+  assert.equal((await client.get('/form-token')).status, 200);
+  assert.ok(await client.cookie(SESSION_COOKIE), 'a session before signing in');
+  return client;
+}
+
+test('sends an at-once sign-in to a same-origin returnTo in a regenerated session', async () => {
+  const client = await automatedBrowser('max');
+  const before = await client.cookie(SESSION_COOKIE);
+  const hop = await login(client, 'max', { returnTo: '/transfer?from=login' });
+  assert.equal(hop.status, 303);
+  assert.equal(hop.location, `${app.url}/transfer?from=login`);
+  assert.notEqual(await client.cookie(SESSION_COOKIE), before);
+  assert.equal(await whoAmI(client), user('max').email);
+  // Another sign-in through the same route without returnTo is not affected (nothing leaks between requests).
+  const other = await automatedBrowser('ned');
+  const plain = await login(other, 'ned');
+  assert.equal(plain.location, `${app.url}/`);
+});
+
+test('sends an at-once sign-in with a foreign returnTo to successRedirect in a regenerated session', async () => {
+  const client = await automatedBrowser('oli');
+  for (const returnTo of ['https://evil.example/x', '//evil.example/x']) {
+    const before = await client.cookie(SESSION_COOKIE);
+    const hop = await login(client, 'oli', { returnTo });
+    assert.equal(hop.location, `${app.url}/`, returnTo);
+    assert.notEqual(await client.cookie(SESSION_COOKIE), before);
+    assert.equal(await whoAmI(client), user('oli').email);
+  }
+});
+
+test('sends an at-once sign-in to a same-origin req.session.returnTo with successReturnToOrRedirect, once', async () => {
+  const client = await automatedBrowser('pam');
+  await client.get('/remember?to=%2Faccount%3Ftab%3D2');
+  const before = await client.cookie(SESSION_COOKIE);
+  const { email, password } = user('pam');
+  const hop = await client.post('/login-return', { email, password });
+  assert.equal(hop.status, 303);
+  assert.equal(hop.location, `${app.url}/account?tab=2`);
+  assert.notEqual(await client.cookie(SESSION_COOKIE), before);
+  assert.equal(await whoAmI(client), email);
+  const again = await client.post('/login-return', { email, password });
+  assert.equal(again.location, `${app.url}/`, 'the remembered return URL is used once');
+  await client.get('/remember?to=https%3A%2F%2Fevil.example');
+  const foreign = await client.post('/login-return', { email, password });
+  assert.equal(foreign.location, `${app.url}/`);
 });
 
 test('refuses the sign-in when the phone denies it', async () => {
