@@ -28,6 +28,8 @@ export interface TransportSeams extends SigningSeams {
 }
 
 const RETRY_STATUS_CODES = [500, 502, 503, 504, 521, 522, 524];
+/** Keep-alive connections idle this long are closed by the client (Node's HTTP server closes them after 5 s). */
+const IDLE_SOCKET_MS = 4_000;
 // No ETIMEDOUT: a timed-out attempt is not retried, so `timeoutMs` bounds a call.
 const RETRY_ERROR_CODES = ['ECONNRESET', 'ECONNREFUSED', 'EADDRINUSE', 'EPIPE', 'ENOTFOUND', 'ENETUNREACH', 'EAI_AGAIN'];
 
@@ -49,10 +51,14 @@ export function createTransport(options: ResolvedToopherApiOptions, seams: Trans
     if (retryAfter !== undefined) return computedValue;
     return Math.min(retryBaseDelayMs * 2 ** (attemptCount - 1), 2000) + Math.random() * (retryBaseDelayMs / 2);
   };
+  // Idle connections are closed after IDLE_SOCKET_MS, or 1 s before the server's
+  // advertised `Keep-Alive: timeout` (Node applies that hint only when the agent
+  // has a `timeout`): a request never goes out on a connection the server is
+  // closing, which would fail with ECONNRESET, and POSTs are never retried.
   const client: Got = got.extend({
     agent: {
-      http: new HttpAgent({ keepAlive: true }),
-      https: new HttpsAgent({ keepAlive: true }),
+      http: new HttpAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
+      https: new HttpsAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
     },
     timeout: { request: options.timeoutMs },
     retry: {
