@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { ToopherError } from '../errors.js';
 import { debug } from '../internal/debug.js';
 import type { ToopherCore } from '../strategy/core.js';
-import { findPending, removePending, type FlowRecord } from '../strategy/pending-state.js';
+import { findPending, removePending, type FlowRecord, type FlowState } from '../strategy/pending-state.js';
 import { ToopherUnavailableError } from '../strategy/unavailable-error.js';
 import { clientScript, stylesheet, suggestTerminalName } from '../views/index.js';
 import { csrfToken, hasValidCsrf } from './csrf.js';
@@ -90,7 +90,14 @@ export function createToopherRouter(flows: FlowResponder): Router {
     return false;
   }
 
-  async function renderPending(req: Request, res: Response, flow: FlowRecord, status = 200, otpError?: string): Promise<void> {
+  async function renderPending(
+    req: Request,
+    res: Response,
+    flow: FlowRecord,
+    status = 200,
+    otpError?: string,
+    state: 'pending' | 'decided' | 'offline' = 'pending',
+  ): Promise<void> {
     const id = flow.id;
     await pages.send(res, status, 'pending', {
       csrfToken: csrfToken(core, req),
@@ -107,6 +114,7 @@ export function createToopherRouter(flows: FlowResponder): Router {
       expiresAt: flow.expiresAt,
       now: core.now(),
       refreshSeconds: 5,
+      state,
     });
   }
 
@@ -158,12 +166,26 @@ export function createToopherRouter(flows: FlowResponder): Router {
 
   // ------------------------------------------------------------- pending
 
+  // The page reloads itself without JavaScript, so it checks the answer like the status
+  // endpoint (throttled per record). A GET never completes anything: once decided it shows
+  // the check form, whose POST (with CSRF) signs in, continues a pairing or replays the action.
   router.get(`${base}/pending/:id`, nonStore, wrap(async (req, res) => {
     const flow = await load(req, res);
     if (!flow || elsewhere(res, flow, 'auth', 'pairing')) return;
     if (flow.stage === 'pairing' && (await refusePairingOfAction(req, res, flow))) return;
-    if (await endIfExpired(req, res, flow)) return;
-    await renderPending(req, res, flow);
+    let state: FlowState;
+    try {
+      state = await core.refresh(req, flow);
+    } catch (err) {
+      if (!(err instanceof ToopherUnavailableError)) throw err;
+      await renderPending(req, res, flow, err.status ?? 503, undefined, 'offline');
+      return;
+    }
+    if (state === 'denied' || state === 'expired') {
+      await flows.failed(req, res, flow, state);
+      return;
+    }
+    await renderPending(req, res, flow, 200, undefined, state === 'granted' ? 'decided' : 'pending');
   }));
 
   router.post(`${base}/pending/:id`, nonStore, form, wrap(async (req, res) => {

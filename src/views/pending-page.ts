@@ -29,6 +29,14 @@ export interface PendingPageModel extends BasePageModel {
   readonly now: number;
   /** Seconds between reloads for browsers without JavaScript. */
   readonly refreshSeconds: number;
+  /**
+   * `'pending'` (default): waiting for the phone. `'decided'`: the phone
+   * answered; the page says so and shows only the `#toopher-check` form,
+   * which completes the request (no reload, cancel or one-time password).
+   * `'offline'`: the answer could not be checked right now (`strings.errorMessage`); the page keeps
+   * reloading.
+   */
+  readonly state?: 'pending' | 'decided' | 'offline';
 }
 
 /** Formats whole seconds as m:ss. */
@@ -78,30 +86,32 @@ export function renderPendingPage(model: PendingPageModel): string {
   const hasTerminal = model.terminalName !== undefined && model.terminalName !== '';
   const hasAction = model.actionName !== undefined && model.actionName !== '';
   const common = html`${csrfInput(model.csrfToken)}${hiddenInput('id', model.id)}`;
+  const decided = model.state === 'decided';
+  const stateText = decided ? formatString(s.pendingDecidedNoScript, { button: s.checkAgain }) : model.state === 'offline' ? s.errorMessage : s.pendingWaiting;
 
-  const head = html`<noscript><meta http-equiv="refresh" content="${refresh}"></noscript>
+  const head = html`${!decided && html`<noscript><meta http-equiv="refresh" content="${refresh}"></noscript>`}
 `;
   const body = html`<main class="toopher toopher-pending" id="toopher-pending" data-status-url="${safeUrl(model.statusUrl)}" data-expires-at="${Number.isFinite(model.expiresAt) ? model.expiresAt : 0}" data-now="${Number.isFinite(model.now) ? model.now : 0}" data-countdown-template="${s.countdown}" data-expired-text="${s.countdownExpired}" data-decided-text="${s.pendingDecided}" data-offline-text="${s.pendingOffline}">
 <h1>${title}</h1>
-<p>${intro}</p>
-${model.qrImageUrl !== undefined && html`<figure class="toopher-qr"><img src="${safeUrl(model.qrImageUrl, { allowDataImage: true })}" alt="${s.qrImageAlt}" width="228" height="228"></figure>`}
+${!decided && html`<p>${intro}</p>`}
+${!decided && model.qrImageUrl !== undefined && html`<figure class="toopher-qr"><img src="${safeUrl(model.qrImageUrl, { allowDataImage: true })}" alt="${s.qrImageAlt}" width="228" height="228"></figure>`}
 ${(hasTerminal || hasAction) && html`<dl class="toopher-details">
 ${hasTerminal && html`<dt>${s.terminalLabel}</dt><dd>${model.terminalName}</dd>`}
 ${hasAction && html`<dt>${s.actionLabel}</dt><dd>${model.actionName}</dd>`}
 </dl>`}
-<p class="toopher-countdown" id="toopher-countdown" role="status" aria-live="polite" aria-atomic="true">${countdownText(s, seconds)}</p>
-<p class="toopher-state" id="toopher-state" role="status" aria-live="polite">${s.pendingWaiting}</p>
+${!decided && html`<p class="toopher-countdown" id="toopher-countdown" role="status" aria-live="polite" aria-atomic="true">${countdownText(s, seconds)}</p>`}
+<p class="toopher-state" id="toopher-state" role="status" aria-live="polite">${stateText}</p>
 <div class="toopher-actions">
 <form id="toopher-check" method="post" action="${safeUrl(model.checkAction)}">
 ${common}
 <button type="submit">${s.checkAgain}</button>
 </form>
-${model.cancelAction !== undefined && html`<form id="toopher-cancel" method="post" action="${safeUrl(model.cancelAction)}">
+${!decided && model.cancelAction !== undefined && html`<form id="toopher-cancel" method="post" action="${safeUrl(model.cancelAction)}">
 ${common}
 <button type="submit" class="toopher-secondary">${s.cancel}</button>
 </form>`}
 </div>
-${model.otpAction !== undefined && html`<section class="toopher-otp" aria-labelledby="toopher-otp-title">
+${!decided && model.otpAction !== undefined && html`<section class="toopher-otp" aria-labelledby="toopher-otp-title">
 <h2 id="toopher-otp-title">${s.otpTitle}</h2>
 <form id="toopher-otp-form" method="post" action="${safeUrl(model.otpAction)}">
 ${common}

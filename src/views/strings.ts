@@ -1,7 +1,7 @@
 /**
  * Every sentence the default pages show. Override any of them per page model
  * (`strings`) or through the middleware options to translate the pages.
- * Placeholders in braces (`{action}`, `{time}`, `{seconds}`) are filled in by
+ * Placeholders in braces (`{action}`, `{time}`, `{seconds}`, `{button}`) are filled in by
  * the pages and by the client script; keep them when translating.
  */
 export interface ToopherStrings {
@@ -44,6 +44,8 @@ export interface ToopherStrings {
   readonly countdownExpired: string;
   readonly pendingWaiting: string;
   readonly pendingDecided: string;
+  /** Shown once the phone answered, when the page's button (`{button}`: `checkAgain`) completes the request. */
+  readonly pendingDecidedNoScript: string;
   readonly pendingOffline: string;
   readonly checkAgain: string;
   readonly cancel: string;
@@ -113,6 +115,7 @@ export const defaultStrings: ToopherStrings = Object.freeze({
   countdownExpired: 'Time is up.',
   pendingWaiting: 'Waiting for your phone…',
   pendingDecided: 'Answer received, continuing…',
+  pendingDecidedNoScript: 'Your phone has answered. Press “{button}” to continue.',
   pendingOffline: 'The server cannot be reached right now. Press “Check again” when you are back online.',
   checkAgain: 'Check again',
   cancel: 'Cancel',

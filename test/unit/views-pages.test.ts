@@ -270,6 +270,27 @@ void describe('pending page', () => {
     assert.match(expired, /id="toopher-countdown"[^>]*>Time is up\.<\/p>/);
   });
 
+  void test('shows a decided request with only the check form, no reload, no countdown', () => {
+    const decided = renderPendingPage({
+      ...pending, state: 'decided', otpAction: '/o', cancelAction: '/c', kind: 'pairing', qrImageUrl: '/qr.png',
+    });
+    assertDocument(decided);
+    assertCspSafe(decided);
+    assert.match(decided, /id="toopher-state" role="status" aria-live="polite">Your phone has answered\. Press “Check again” to continue\.</);
+    assert.doesNotMatch(decided, /http-equiv="refresh"|id="toopher-countdown"|Check your phone|<img /);
+    assert.equal(forms(decided).length, 1);
+    assert.ok(forms(decided)[0]?.includes('<button type="submit">Check again</button>'));
+    assertCsrfOnEveryForm(decided);
+    const translated = renderPendingPage({ ...pending, state: 'decided', strings: { checkAgain: 'Weiter', pendingDecidedNoScript: 'Drücken Sie „{button}“.' } });
+    assert.match(translated, />Drücken Sie „Weiter“\.</);
+  });
+
+  void test('says the answer could not be checked and keeps reloading when offline', () => {
+    const offline = renderPendingPage({ ...pending, state: 'offline' });
+    assert.match(offline, /id="toopher-state" role="status" aria-live="polite">The request could not be checked right now/);
+    assert.match(offline, /<noscript><meta http-equiv="refresh" content="5"><\/noscript>/);
+  });
+
   void test('escapes hostile values and neutralises script URLs', () => {
     const hostile = renderPendingPage({
       ...pending, basePath: HOSTILE, csrfToken: HOSTILE, id: HOSTILE, statusUrl: 'javascript:alert(1)', checkAction: HOSTILE,
