@@ -41,6 +41,8 @@ export async function benchApprovedAction(config: BenchConfig, ctx: BenchContext
   );
   return {
     key: 'approved_action',
+    rounds: result.ratios,
+    perCpu: round(cpuRatio(unguardedCpu, guardedCpu)),
     value: round(result.ratio),
     ...atLeast(result.ratio, 0.9),
     rows: [

@@ -53,6 +53,8 @@ export async function benchClientVsGot(config: BenchConfig): Promise<BenchResult
     const cpuRatio = median(cpuRatios);
     return {
       key: 'client_vs_got',
+      rounds: result.ratios,
+      perCpu: round(cpuRatio),
       value: round(result.ratio),
       ...atLeast(result.ratio, 0.9),
       rows: [

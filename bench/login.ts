@@ -63,6 +63,8 @@ export async function benchLogin(config: BenchConfig, ctx: BenchContext): Promis
   );
   return {
     key: 'login_vs_password_only',
+    rounds: result.ratios,
+    perCpu: round(cpuRatio(passwordCpu, toopherCpu)),
     value: round(result.ratio),
     ...atLeast(result.ratio, 0.5),
     rows: [

@@ -52,6 +52,8 @@ export async function benchMiddlewarePassthrough(config: BenchConfig, ctx: Bench
   );
   return {
     key: 'middleware_passthrough',
+    rounds: result.ratios,
+    perCpu: round(cpuRatio(plainCpu, toopherCpu)),
     value: round(result.ratio),
     ...atLeast(result.ratio, 0.95),
     rows: [

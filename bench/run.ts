@@ -1,4 +1,4 @@
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchApprovedAction } from './approved-action.js';
 import { benchClientVsGot } from './client-vs-got.js';
@@ -49,7 +49,7 @@ const only = values.only === undefined ? undefined : new Set(values.only.split('
 const started = performance.now();
 console.log(
   `passport-toopher benchmarks: Node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ` +
-    `${config.rounds} rounds of ${config.roundMs} ms per side (median of per-round ratios)\n`,
+    `${config.rounds} rounds of ${config.roundMs} ms per side (median of per-round ratios), load average ${loadavg()[0]?.toFixed(2) ?? '?'}\n`,
 );
 const results: BenchResult[] = [];
 const ctx = new BenchContext();
@@ -71,9 +71,18 @@ try {
 }
 results.sort((a, b) => ORDER.indexOf(a.key) - ORDER.indexOf(b.key));
 
+const spread = (r: BenchResult): string =>
+  r.rounds === undefined ? '' : `${Math.min(...r.rounds).toFixed(2)}-${Math.max(...r.rounds).toFixed(2)}`;
 console.log(`\n${formatTable(
-  ['key', 'value', 'target', 'status'],
-  results.map((r) => [r.key, String(r.value), r.target, r.met ? 'met' : 'MISSED']),
+  ['key', 'value', 'target', 'status', 'rounds (min-max)', 'per CPU-second'],
+  results.map((r) => [r.key, String(r.value), r.target, r.met ? 'met' : 'MISSED', spread(r), r.perCpu === undefined ? '' : String(r.perCpu)]),
 )}`);
+const noisy = results.filter((r) => r.rounds !== undefined && Math.max(...r.rounds) / Math.min(...r.rounds) > 1.3);
+if (noisy.length > 0) {
+  console.log(
+    `\nwarning: rounds of ${noisy.map((r) => r.key).join(', ')} differ by more than 30 %: the machine was busy ` +
+      `(load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}). The per-CPU-second ratios are steadier; rerun on a quiet machine.`,
+  );
+}
 console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s`);
 console.log(JSON.stringify(Object.fromEntries(results.map((r) => [r.key, r.value]))));

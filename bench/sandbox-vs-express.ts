@@ -60,6 +60,8 @@ export async function benchSandboxVsExpress(config: BenchConfig): Promise<BenchR
     );
     return {
       key: 'sandbox_vs_express',
+      rounds: result.ratios,
+      perCpu: round(cpuRatio(expressCpu, sandboxCpu)),
       value: round(result.ratio),
       ...atLeast(result.ratio, 0.5),
       rows: [

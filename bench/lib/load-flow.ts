@@ -132,7 +132,7 @@ export async function runBrowser(urls: readonly string[], user: LoadUser, index:
     const transferForm = formIn(formPage.body, 'transfer');
     expect(formPage.status === 200 && transferForm !== undefined, `transfer form answered ${formPage.status}`);
     const held = await driver.send('POST', transferForm.action, [...transferForm.fields.filter(([name]) => name !== 'amount'), ['amount', amount]]);
-    expect(held.status === 303 && held.location?.startsWith('/toopher/pending/') === true, `transfer answered ${held.status} ${held.location ?? ''}`);
+    expect(held.status === 303 && held.location?.startsWith('/toopher/pending/') === true, `transfer answered ${held.status} ${held.location ?? ''} ${/<title>([^<]*)<\/title>/.exec(held.body)?.[1] ?? held.body.slice(0, 80)}`);
     const replayPage = await waitAndCheck(driver, held.location ?? '', options, deadline);
     expect(replayPage.status === 200, `action check answered ${replayPage.status}: ${replayPage.body.slice(0, 120)}`);
     const replay = formIn(replayPage.body, 'toopher-replay');
@@ -186,7 +186,7 @@ export async function runLoad(urls: readonly string[], users: readonly LoadUser[
   const errors = new Map<string, number>();
   for (const o of outcomes) {
     if (o.error === undefined) continue;
-    const key = o.error.replace(/\/[A-Za-z0-9_-]{16,}/g, '/:id').replace(/\d{2,}/g, 'N').slice(0, 120);
+    const key = o.error.replace(/\/[A-Za-z0-9_-]{16,}/g, '/:id').replace(/\d{4,}/g, 'N').slice(0, 160);
     errors.set(key, (errors.get(key) ?? 0) + 1);
   }
   const latencies = outcomes.flatMap((o) => o.latenciesMs);

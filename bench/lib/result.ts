@@ -8,6 +8,10 @@ export interface BenchResult {
   readonly met: boolean;
   /** Rows for the table: what was measured, and its figure. */
   readonly rows: readonly (readonly [string, string])[];
+  /** Per-round ratios, to show how steady the machine was. */
+  readonly rounds?: readonly number[];
+  /** The same comparison as work per CPU-second of the server (or client) under test: immune to other processes. */
+  readonly perCpu?: number;
 }
 
 export interface BenchConfig {

@@ -45,9 +45,22 @@ if (args.redisUrl !== undefined) {
     await client.quit();
   };
 }
+/** With `BENCH_LOG_API_ERRORS=1`, prints every failed Toopher call (class, message, cause code) to stderr. */
+class LoggingToopherApi extends ToopherApi {
+  override async authenticateByUserName(...args: Parameters<ToopherApi['authenticateByUserName']>): ReturnType<ToopherApi['authenticateByUserName']> {
+    try {
+      return await super.authenticateByUserName(...args);
+    } catch (err) {
+      const cause = err instanceof Error ? (err.cause as { code?: unknown; name?: unknown } | undefined) : undefined;
+      console.error(`bench app: authenticateByUserName failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)} (cause ${String(cause?.code ?? cause?.name)})`);
+      throw err;
+    }
+  }
+}
+const ApiClass = process.env['BENCH_LOG_API_ERRORS'] === '1' ? LoggingToopherApi : ToopherApi;
 const api =
   args.variant === 'toopher'
-    ? new ToopherApi({ consumerKey: args.consumerKey ?? '', consumerSecret: args.consumerSecret ?? '', baseUrl: args.apiUrl ?? '' })
+    ? new ApiClass({ consumerKey: args.consumerKey ?? '', consumerSecret: args.consumerSecret ?? '', baseUrl: args.apiUrl ?? '' })
     : undefined;
 const users = (args.userPrefixes ?? ['user']).flatMap((prefix) => benchUsers(args.users, prefix));
 const { app, transfers } = createBenchApp({
