@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'node_modules/', 'test-output/', 'src/views/assets/', 'eslint.config.js'] },
+  { ignores: ['dist/', 'build/', 'build-*/', 'node_modules/', 'test-output/', 'src/views/assets/', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
