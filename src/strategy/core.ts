@@ -72,6 +72,13 @@ export interface NewFlow {
 }
 
 const OTP_PATTERN = /^[0-9]{6,8}$/;
+/** Most status checks shared between concurrent polls at once; past it, polls only rely on the store's claim. */
+const MAX_IN_FLIGHT = 10_000;
+
+/** One upstream status check, shared by every concurrent poll of the same request in this process. */
+interface InFlightCheck {
+  readonly state: Promise<FlowState>;
+}
 
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
@@ -100,6 +107,8 @@ export function toUnavailable(err: unknown): Error {
 export class ToopherCore {
   readonly config: ResolvedToopherConfig;
   private readonly _limiter: PushRateLimiter;
+  /** Upstream status checks under way, keyed by the shared-store poll key. */
+  private readonly _inFlight = new Map<string, InFlightCheck>();
 
   constructor(config: ResolvedToopherConfig) {
     this.config = config;
@@ -450,8 +459,12 @@ export class ToopherCore {
 
   /**
    * The flow's current state, asking Toopher at most once per
-   * `pollIntervalMs` (the time of the last call is kept in the session and
-   * saved before calling, so tabs and instances share the throttle).
+   * `pollIntervalMs` for the same request, across tabs and instances: the
+   * poll slot is claimed atomically in the shared `store`
+   * (`setIfAbsent`), and concurrent polls of one request in this process
+   * share one upstream call. A poll that loses the claim answers from the
+   * last known state (still pending) without calling Toopher. The time of
+   * the last call is also kept in the session, a cheap first check.
    */
   async refresh(req: RequestLike, flow: FlowRecord): Promise<FlowState> {
     const now = this.now();
@@ -469,9 +482,45 @@ export class ToopherCore {
       return 'expired';
     }
     if (flow.stage !== 'auth' && !pairing) return 'pending';
-    if (now - flow.lastCheckedAt < this.config.pollIntervalMs) return 'pending';
-    flow.lastCheckedAt = now;
+    const intervalMs = this.config.pollIntervalMs;
+    if (now - flow.lastCheckedAt < intervalMs) return 'pending';
+    const key = sharedStoreKey('poll', pairing ? 'pairing' : 'auth', (pairing ? flow.pairingId : flow.requestId) ?? '');
+    let check = this._inFlight.get(key);
+    if (check === undefined) {
+      // The slot is claimed before anything else, so two polls arriving together cannot both pass.
+      if (intervalMs > 0) {
+        const store = this.config.store;
+        const claimed = await this._storeCall('setIfAbsent', () => store.setIfAbsent(key, intervalMs), (v) => typeof v === 'boolean');
+        if (!claimed) {
+          // Another tab or instance is asking (or just asked): this one answers from the last known state.
+          const joined = this._inFlight.get(key);
+          if (joined === undefined) return 'pending';
+          check = joined;
+        }
+      }
+      if (check === undefined) {
+        flow.lastCheckedAt = now;
+        await this.save(req);
+        const started: InFlightCheck = { state: this._checkUpstream(flow, pairing) };
+        check = started;
+        if (this._inFlight.size < MAX_IN_FLIGHT) {
+          this._inFlight.set(key, started);
+          const forget = (): void => {
+            if (this._inFlight.get(key) === started) this._inFlight.delete(key);
+          };
+          started.state.then(forget, forget);
+        }
+      }
+    }
+    flow.lastCheckedAt = Math.max(flow.lastCheckedAt, now);
+    const state = await check.state;
+    if (state !== 'pending') flow.lastState = state;
     await this.save(req);
+    return state;
+  }
+
+  /** Asks Toopher once for the flow's request (or pairing) and emits the event of a decision. */
+  private async _checkUpstream(flow: FlowRecord, pairing: boolean): Promise<FlowState> {
     let state: FlowState;
     try {
       if (pairing) {
@@ -490,7 +539,6 @@ export class ToopherCore {
       throw toUnavailable(err);
     }
     if (state !== 'pending') {
-      flow.lastState = state;
       const type: ToopherEventType = pairing
         ? state === 'granted'
           ? 'pairing-completed'
@@ -502,7 +550,6 @@ export class ToopherCore {
           : 'approval-denied';
       this.emit(type, flow);
     }
-    await this.save(req);
     return state;
   }
 
