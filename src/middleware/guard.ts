@@ -44,6 +44,8 @@ function grantOf(req: Request): string | undefined {
   if (typeof fromBody === 'string') return fromBody;
   const header = req.get(GRANT_HEADER);
   if (header !== undefined) return header;
+  // Express 5 parses the query string again on every read of `req.query`: only read it when the grant can be there.
+  if (!req.url.includes(GRANT_FIELD)) return undefined;
   const query: unknown = req.query;
   const fromQuery = typeof query === 'object' && query !== null ? (query as Record<string, unknown>)[GRANT_FIELD] : undefined;
   return typeof fromQuery === 'string' ? fromQuery : undefined;

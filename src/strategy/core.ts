@@ -109,6 +109,8 @@ export class ToopherCore {
   private readonly _limiter: PushRateLimiter;
   /** Upstream status checks under way, keyed by the shared-store poll key. */
   private readonly _inFlight = new Map<string, InFlightCheck>();
+  /** The validated session state per request object, so it is read from the session and validated once per request. */
+  private readonly _states = new WeakMap<RequestLike, ToopherSessionState>();
 
   constructor(config: ResolvedToopherConfig) {
     this.config = config;
@@ -224,7 +226,12 @@ export class ToopherCore {
   stateOf(req: RequestLike, create: true): ToopherSessionState;
   stateOf(req: RequestLike, create?: boolean): ToopherSessionState | undefined;
   stateOf(req: RequestLike, create = false): ToopherSessionState | undefined {
-    return getSessionState(this.sessionOf(req) as unknown as SessionBag, this.config.sessionKey, create);
+    const cached = this._states.get(req);
+    // Still the object in the session (nothing replaced or regenerated it): already validated for this request.
+    if (cached !== undefined && (req.session as unknown as SessionBag | undefined)?.[this.config.sessionKey] === cached) return cached;
+    const state = getSessionState(this.sessionOf(req) as unknown as SessionBag, this.config.sessionKey, create);
+    if (state !== undefined) this._states.set(req, state);
+    return state;
   }
 
   /** The session id (express-session's `req.sessionID`). */

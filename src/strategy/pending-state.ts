@@ -251,5 +251,7 @@ export function putApproval(state: ToopherSessionState, actionName: string, appr
 /** True when a remembered approval of `actionName` by `userName` is still valid. */
 export function hasApproval(state: ToopherSessionState | undefined, actionName: string, userName: string, now: number): boolean {
   const approval = state?.approvals?.[approvalKey(actionName)];
-  return approval !== undefined && approval.expiresAt > now && constantTimeEqual(approval.userName, userName);
+  // A user name is not a secret (the approval record is the session's own), so a plain comparison is enough here;
+  // constant-time compares are kept for ids and tokens a browser could guess at.
+  return approval !== undefined && approval.expiresAt > now && approval.userName === userName;
 }
