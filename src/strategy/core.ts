@@ -9,7 +9,6 @@ import {
   UserUnknownError,
 } from '../errors.js';
 import { systemClock } from '../internal/clock.js';
-import { constantTimeEqual } from '../internal/constant-time.js';
 import { debug } from '../internal/debug.js';
 import { emitEvent, type ToopherEventType } from './events.js';
 import type { ResolvedToopherConfig } from './options.js';
@@ -347,10 +346,13 @@ export class ToopherCore {
     });
   }
 
-  /** True when Toopher's answer is about another user than the flow's: never trust it. */
+  /**
+   * True when Toopher's answer is about another user than the flow's: never
+   * trust it. User names are not secrets, so `!==` is enough (no constant-time compare).
+   */
   private _foreign(request: AuthenticationRequest, flow: FlowRecord): boolean {
     const name = request.user.name;
-    return name !== '' && !constantTimeEqual(name, flow.userName);
+    return name !== '' && name !== flow.userName;
   }
 
   /**
@@ -361,7 +363,8 @@ export class ToopherCore {
   async start(req: RequestLike, flow: FlowRecord, reEnabled = false): Promise<StartOutcome> {
     this.sessionOf(req);
     // Reserve the push before calling, so parallel requests cannot all pass the check.
-    if (!(await this._limiter.reserve(flow.userName))) {
+    const reservation = await this._limiter.reserve(flow.userName);
+    if (reservation === undefined) {
       this.emit('rate-limited', flow);
       return { type: 'rate-limited' };
     }
@@ -371,11 +374,11 @@ export class ToopherCore {
         automationAllowed: flow.automationAllowed,
       });
     } catch (err) {
-      await this._limiter.release(flow.userName);
+      await this._limiter.release(reservation);
       return this._startFailed(req, flow, err, reEnabled);
     }
     // No push went out (approved or denied at once): give the reservation back.
-    if (!request.pending) await this._limiter.release(flow.userName);
+    if (!request.pending) await this._limiter.release(reservation);
     const now = this.now();
     if (this._foreign(request, flow)) {
       throw toUnavailable(new ToopherApiError('The Toopher API answered for another user.', { endpoint: 'authentication_requests/initiate' }));

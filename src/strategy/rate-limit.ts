@@ -25,17 +25,20 @@ export class PushRateLimiter {
     this._counter = counter;
   }
 
-  /** Takes one of the user's pushes for this minute; false (and nothing taken) when none is left. */
-  async reserve(userName: string): Promise<boolean> {
+  /**
+   * Takes one of the user's pushes for this minute. Resolves the counter's
+   * key (pass it to `release`) or undefined (and nothing taken) when none is left.
+   */
+  async reserve(userName: string): Promise<string | undefined> {
     const key = sharedStoreKey('push', userName);
     const count = await this._counter.countInStore(key, PUSH_WINDOW_MS);
-    if (count <= this._max) return true;
+    if (count <= this._max) return key;
     await this._counter.uncountInStore(key);
-    return false;
+    return undefined;
   }
 
-  /** Gives back a reservation that did not lead to a push. */
-  release(userName: string): Promise<void> {
-    return this._counter.uncountInStore(sharedStoreKey('push', userName));
+  /** Gives back a reservation (the key `reserve` resolved) that did not lead to a push. */
+  release(reservation: string): Promise<void> {
+    return this._counter.uncountInStore(reservation);
   }
 }
