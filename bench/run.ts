@@ -20,13 +20,16 @@ import { benchSandboxVsExpress } from './sandbox-vs-express.js';
 
 type Bench = (config: BenchConfig, ctx: BenchContext) => Promise<BenchResult | BenchResult[]>;
 
-/** In the issue's order; `poll_amplification` also yields `pending_state_bytes`. */
+/**
+ * In the issue's order; `poll_amplification` also yields `pending_state_bytes`,
+ * `login_vs_password_only` (scrypt-hashed passwords) also `login_vs_password_only_cheap_hash`.
+ */
 const BENCHES: readonly (readonly [readonly string[], Bench])[] = [
   [['client_vs_got'], benchClientVsGot],
   [['middleware_passthrough'], benchMiddlewarePassthrough],
   [['approved_action'], benchApprovedAction],
   [['poll_amplification', 'pending_state_bytes'], benchPollAmplification],
-  [['login_vs_password_only'], benchLogin],
+  [['login_vs_password_only', 'login_vs_password_only_cheap_hash'], benchLogin],
   [['sandbox_vs_express'], benchSandboxVsExpress],
 ];
 const ORDER = BENCHES.flatMap(([keys]) => keys);

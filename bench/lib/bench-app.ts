@@ -1,3 +1,5 @@
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 import express, { type Express, type Request, type RequestHandler } from 'express';
 import session, { MemoryStore, type Store } from 'express-session';
 import passportModule from 'passport';
@@ -12,7 +14,9 @@ import { createToopher, type Toopher, type ToopherApi, type ToopherApiOptions, t
  * baseline of `middleware_passthrough`.
  *
  * Routes: `GET /` and `GET /public` (unguarded JSON), `POST /login`
- * (password, then Toopher), `POST /login-password` (password only),
+ * (password, then Toopher), `POST /login-password` (password only), the
+ * same two with a real password hash as `POST /login-hashed` and
+ * `POST /login-password-hashed` (scrypt, as example-app/users.ts does),
  * `GET /report` (unguarded) and `GET /report-guarded` (approval covers 10
  * minutes), `GET /transfer` (its form) and `POST /transfer` (guarded, every request asks),
  * `GET /bench/session-bytes` (serialized size of this package's session state).
@@ -51,6 +55,34 @@ export interface BenchApp {
   readonly transfers: { readonly user: string; readonly amount: string }[];
 }
 
+const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
+/** The parameters of example-app/users.ts: Node's scrypt defaults (N 16384, r 8, p 1), 32-byte key, 16-byte salt, NFKC. */
+const KEY_LENGTH = 32;
+
+function hashPassword(password: string, salt: Buffer): Promise<Buffer> {
+  return scryptAsync(password.normalize('NFKC'), salt, KEY_LENGTH);
+}
+
+/**
+ * Users' stored scrypt hashes, made on first use (hashing a thousand users
+ * at start-up would take a minute); the benchmark signs each user in once
+ * before it measures, so measured sign-ins only verify.
+ */
+class HashedPasswords {
+  private readonly _stored = new Map<string, Promise<{ readonly salt: Buffer; readonly hash: Buffer }>>();
+
+  async verify(user: BenchUser, password: string): Promise<boolean> {
+    let stored = this._stored.get(user.id);
+    if (stored === undefined) {
+      const salt = randomBytes(16);
+      stored = hashPassword(user.password, salt).then((hash) => ({ salt, hash }));
+      this._stored.set(user.id, stored);
+    }
+    const { salt, hash } = await stored;
+    return timingSafeEqual(await hashPassword(password, salt), hash);
+  }
+}
+
 function signedIn(req: Request): BenchUser | undefined {
   return req.isAuthenticated() ? (req.user as BenchUser) : undefined;
 }
@@ -63,6 +95,19 @@ export function createBenchApp(options: BenchAppOptions): BenchApp {
     new LocalStrategy({ usernameField: 'email' }, (email, password, done) => {
       const user = byEmail.get(email);
       done(null, user !== undefined && user.password === password ? user : false);
+    }),
+  );
+  // The same check with a real password hash: what an app's password sign-in costs.
+  const hashed = new HashedPasswords();
+  passport.use(
+    'local-hashed',
+    new LocalStrategy({ usernameField: 'email' }, (email, password, done) => {
+      const user = byEmail.get(email);
+      if (user === undefined) {
+        done(null, false);
+        return;
+      }
+      hashed.verify(user, password).then((ok) => done(null, ok ? user : false), (err: unknown) => done(err));
     }),
   );
   passport.serializeUser((user, done) => done(null, (user as BenchUser).id));
@@ -112,12 +157,19 @@ export function createBenchApp(options: BenchAppOptions): BenchApp {
     res.json({ public: true, user: signedIn(req)?.email ?? null });
   });
   app.post('/login-password', form, passport.authenticate('local', { successRedirect: '/', failureRedirect: '/?bad=1' }) as RequestHandler);
+  app.post('/login-password-hashed', form, passport.authenticate('local-hashed', { successRedirect: '/', failureRedirect: '/?bad=1' }) as RequestHandler);
   app.get('/report', report);
   if (toopher !== undefined) {
     app.post(
       '/login',
       form,
       passport.authenticate('local', { session: false, failureRedirect: '/?bad=1' }) as RequestHandler,
+      passport.authenticate('toopher', { successRedirect: '/', failureRedirect: '/?denied=1' }) as RequestHandler,
+    );
+    app.post(
+      '/login-hashed',
+      form,
+      passport.authenticate('local-hashed', { session: false, failureRedirect: '/?bad=1' }) as RequestHandler,
       passport.authenticate('toopher', { successRedirect: '/', failureRedirect: '/?denied=1' }) as RequestHandler,
     );
     app.get('/report-guarded', toopher.require('View report', { maxAgeMs: 600_000, automationAllowed: true }), report);
