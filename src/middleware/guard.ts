@@ -90,12 +90,7 @@ export function createGuardFactory(flows: FlowResponder) {
 
     async function tooLarge(req: Request, res: Response): Promise<void> {
       const m = pages.messages;
-      await pages.result(req, res, 413, {
-        title: m.badRequestTitle,
-        message: m.requestTooLargeMessage,
-        status: 'error',
-        continueUrl: core.config.defaultReturnTo,
-      });
+      await pages.refuse(req, res, 413, { title: m.badRequestTitle, message: m.requestTooLargeMessage });
     }
 
     async function guard(req: Request, res: Response, next: NextFunction): Promise<void> {
@@ -103,12 +98,10 @@ export function createGuardFactory(flows: FlowResponder) {
       const isAuthenticated = (req as { isAuthenticated?: () => boolean }).isAuthenticated;
       if (typeof isAuthenticated !== 'function' || !isAuthenticated.call(req) || req.user === undefined) {
         const m = pages.messages;
-        await pages.result(req, res, 401, {
-          title: m.signInRequiredTitle,
-          message: m.signInRequiredMessage,
+        await pages.refuse(req, res, 401, { title: m.signInRequiredTitle, message: m.signInRequiredMessage }, {
           status: 'info',
-          continueUrl: core.config.defaultReturnTo,
-        }, { state: 'unauthenticated' });
+          state: 'unauthenticated',
+        });
         return;
       }
       const userName = core.userNameOf(req.user);
@@ -145,12 +138,7 @@ export function createGuardFactory(flows: FlowResponder) {
       // push to the user's phone or use an earlier approval.
       if (csrf && !SAFE_METHODS.has(req.method.toUpperCase()) && !hasValidCsrf(core, req)) {
         const m = pages.messages;
-        await pages.result(req, res, 403, {
-          title: m.forbiddenTitle,
-          message: m.csrfMessage,
-          status: 'error',
-          continueUrl: core.config.defaultReturnTo,
-        }, { state: 'forbidden' });
+        await pages.refuse(req, res, 403, { title: m.forbiddenTitle, message: m.csrfMessage }, { state: 'forbidden' });
         return;
       }
 
@@ -162,12 +150,10 @@ export function createGuardFactory(flows: FlowResponder) {
         }
         core.emit('grant-refused', { userName, actionName: action, kind: 'action' });
         const m = pages.messages;
-        await pages.result(req, res, 403, {
-          title: m.grantRefusedTitle,
-          message: m.grantRefusedMessage,
+        await pages.refuse(req, res, 403, { title: m.grantRefusedTitle, message: m.grantRefusedMessage }, {
           status: 'denied',
-          continueUrl: core.config.defaultReturnTo,
-        }, { state: 'refused' });
+          state: 'refused',
+        });
         return;
       }
 
@@ -181,24 +167,13 @@ export function createGuardFactory(flows: FlowResponder) {
         await tooLarge(req, res);
         return;
       }
-      if (held === 'unsupported') {
+      // Browsers can only replay GET, HEAD and form POSTs; JSON clients replay themselves.
+      const replayable =
+        held !== 'unsupported' &&
+        (held.json || wantsJson(req) || held.method === 'GET' || held.method === 'HEAD' || held.method === 'POST');
+      if (!replayable) {
         const m = pages.messages;
-        await pages.result(req, res, 415, {
-          title: m.badRequestTitle,
-          message: m.unsupportedRequestMessage,
-          status: 'error',
-          continueUrl: core.config.defaultReturnTo,
-        });
-        return;
-      }
-      if (!held.json && !wantsJson(req) && held.method !== 'GET' && held.method !== 'HEAD' && held.method !== 'POST') {
-        const m = pages.messages;
-        await pages.result(req, res, 415, {
-          title: m.badRequestTitle,
-          message: m.unsupportedRequestMessage,
-          status: 'error',
-          continueUrl: core.config.defaultReturnTo,
-        });
+        await pages.refuse(req, res, 415, { title: m.badRequestTitle, message: m.unsupportedRequestMessage });
         return;
       }
       const flow = core.newFlow({

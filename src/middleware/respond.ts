@@ -89,6 +89,23 @@ export class Pages {
     }
     await this.send(res, status, 'result', model);
   }
+
+  /** A refusal: a result page linking back to `defaultReturnTo` (or JSON with `state`). */
+  refuse(
+    req: Request,
+    res: Response,
+    status: number,
+    text: { readonly title: string; readonly message: string },
+    options: { readonly status?: ResultPageModel['status']; readonly state?: string } = {},
+  ): Promise<void> {
+    return this.result(
+      req,
+      res,
+      status,
+      { ...text, status: options.status ?? 'error', continueUrl: this._options.config.defaultReturnTo },
+      options.state === undefined ? {} : { state: options.state },
+    );
+  }
 }
 
 function renderDefault(page: keyof PageModels, model: unknown): string {

@@ -81,12 +81,7 @@ export function createToopherRouter(flows: FlowResponder): Router {
   async function csrfOk(req: Request, res: Response): Promise<boolean> {
     if (hasValidCsrf(core, req)) return true;
     const m = pages.messages;
-    await pages.result(req, res, 403, {
-      title: m.forbiddenTitle,
-      message: m.csrfMessage,
-      status: 'error',
-      continueUrl: core.config.defaultReturnTo,
-    }, { state: 'forbidden' });
+    await pages.refuse(req, res, 403, { title: m.forbiddenTitle, message: m.csrfMessage }, { state: 'forbidden' });
     return false;
   }
 
