@@ -42,9 +42,12 @@ export function oauthParameters(input: SignInput): [string, string][] {
     ['oauth_timestamp', String(input.timestamp ?? Math.floor(Date.now() / 1000))],
     ['oauth_version', '1.0'],
   ];
+  // RFC 5849 §3.4.1.3.2: sort the encoded pairs by name, then by value (not as whole `name=value`
+  // strings, which would put `a2=…` before `a=…`).
   const all = [...url.searchParams, ...toPairs(input.body), ...oauth]
-    .map(([k, v]) => `${enc(k)}=${enc(v)}`)
-    .sort()
+    .map(([k, v]): [string, string] => [enc(k), enc(v)])
+    .sort(([an, av], [bn, bv]) => (an < bn ? -1 : an > bn ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
     .join('&');
   const port = url.port === '' ? '' : `:${url.port}`;
   const base = `${input.method.toUpperCase()}&${enc(`${url.protocol}//${url.hostname.toLowerCase()}${port}${url.pathname}`)}&${enc(all)}`;

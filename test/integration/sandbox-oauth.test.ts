@@ -57,6 +57,14 @@ test('accepts a correctly signed request', async (t) => {
   assert.equal(res.status, 200, res.text);
 });
 
+test('accepts parameters whose names share a prefix, sorted by name then value', async (t) => {
+  const sandbox = await start(t);
+  // `name2` sorts after `name` by name, but before it as a whole `name=…` string.
+  const body = { name: 'jdoe-prefix', name2: 'extra', name_x: 'y' };
+  const res = await post(sandbox, 'users/create', body, sign(sandbox, 'users/create', body));
+  assert.equal(res.status, 200, res.text);
+});
+
 test('refuses a bad signature with 401 and the Toopher error body', async (t) => {
   const sandbox = await start(t);
   const res = await post(sandbox, 'users/create', BODY, sign(sandbox, 'users/create', BODY, { consumerSecret: 'wrong' }));
