@@ -153,6 +153,19 @@ export function createToopherRouter(flows: FlowResponder): Router {
   }
 
   /** Sends the browser to the page of the flow's current stage when it is not `stage`. */
+  /**
+   * The flow behind a pair or terminal page, or undefined when an answer was
+   * already sent instead: unknown id, flow at another stage, a guarded action
+   * asking to pair (never allowed), or expired.
+   */
+  async function openStep(req: Request, res: Response, stage: 'pair' | 'name'): Promise<FlowRecord | undefined> {
+    const flow = await load(req, res);
+    if (!flow || elsewhere(res, flow, stage)) return undefined;
+    if (stage === 'pair' && (await refusePairingOfAction(req, res, flow))) return undefined;
+    if (await endIfExpired(req, res, flow)) return undefined;
+    return flow;
+  }
+
   function elsewhere(res: Response, flow: FlowRecord, ...stages: FlowRecord['stage'][]): boolean {
     if (stages.includes(flow.stage)) return false;
     res.redirect(303, core.urlFor(flow));
@@ -292,19 +305,15 @@ export function createToopherRouter(flows: FlowResponder): Router {
   // ---------------------------------------------------------------- pair
 
   router.get(`${base}/pair/:id`, nonStore, wrap(async (req, res) => {
-    const flow = await load(req, res);
-    if (!flow || elsewhere(res, flow, 'pair')) return;
-    if (await refusePairingOfAction(req, res, flow)) return;
-    if (await endIfExpired(req, res, flow)) return;
+    const flow = await openStep(req, res, 'pair');
+    if (!flow) return;
     await renderPair(req, res, flow);
   }));
 
   router.post(`${base}/pair/:id`, nonStore, form, wrap(async (req, res) => {
     if (!(await csrfOk(req, res))) return;
-    const flow = await load(req, res);
-    if (!flow || elsewhere(res, flow, 'pair')) return;
-    if (await refusePairingOfAction(req, res, flow)) return;
-    if (await endIfExpired(req, res, flow)) return;
+    const flow = await openStep(req, res, 'pair');
+    if (!flow) return;
     const phrase = formField(req, 'pairing_phrase', MAX_PHRASE);
     if (phrase === undefined || phrase === '') {
       await renderPair(req, res, flow, 400, pages.strings.pairingPhraseRequired);
@@ -315,10 +324,8 @@ export function createToopherRouter(flows: FlowResponder): Router {
 
   router.post(`${base}/pair/:id/qr`, nonStore, form, wrap(async (req, res) => {
     if (!(await csrfOk(req, res))) return;
-    const flow = await load(req, res);
-    if (!flow || elsewhere(res, flow, 'pair')) return;
-    if (await refusePairingOfAction(req, res, flow)) return;
-    if (await endIfExpired(req, res, flow)) return;
+    const flow = await openStep(req, res, 'pair');
+    if (!flow) return;
     await afterPairing(req, res, flow, await core.startPairing(flow, undefined), undefined);
   }));
 
@@ -378,17 +385,15 @@ export function createToopherRouter(flows: FlowResponder): Router {
   // ------------------------------------------------------------ terminal
 
   router.get(`${base}/terminal/:id`, nonStore, wrap(async (req, res) => {
-    const flow = await load(req, res);
-    if (!flow || elsewhere(res, flow, 'name')) return;
-    if (await endIfExpired(req, res, flow)) return;
+    const flow = await openStep(req, res, 'name');
+    if (!flow) return;
     await renderName(req, res, flow);
   }));
 
   router.post(`${base}/terminal/:id`, nonStore, form, wrap(async (req, res) => {
     if (!(await csrfOk(req, res))) return;
-    const flow = await load(req, res);
-    if (!flow || elsewhere(res, flow, 'name')) return;
-    if (await endIfExpired(req, res, flow)) return;
+    const flow = await openStep(req, res, 'name');
+    if (!flow) return;
     const name = formField(req, 'terminal_name', MAX_TERMINAL_NAME);
     if (name === undefined || name === '') {
       await renderName(req, res, flow, 400, pages.strings.terminalNameRequired, name);
