@@ -5,14 +5,12 @@ import {
   at,
   browserPool,
   enrol,
-  enrolQuickly,
   expectHeading,
   expectSignedIn,
-  logOut,
   pendingRequest,
   screenshot,
+  signInAgainUntilPending,
   startAppFor,
-  submitLogin,
 } from '../helpers/e2e-app.js';
 import { skipUnlessChromium } from '../helpers/requirements.js';
 
@@ -23,11 +21,7 @@ after(() => browsers.close());
 test('a sign-in approved on the phone signs the user in', { skip }, async (t) => {
   const app = await startAppFor(t);
   const page = await browsers.newPage(t);
-  await enrolQuickly(page, app, 'alice');
-  await logOut(page, app);
-
-  await submitLogin(page, app, 'alice');
-  await page.waitForURL(at(app, '/toopher/pending/'));
+  await signInAgainUntilPending(page, app, 'alice');
   await expectHeading(page, 'Approve this sign-in');
   const request = await pendingRequest(app, 'alice');
   await app.phone.respondToAuthenticationRequest(request.id, true);
@@ -40,11 +34,7 @@ test('a sign-in approved on the phone signs the user in', { skip }, async (t) =>
 test('a sign-in denied on the phone shows a clear message and leaves the user signed out', { skip }, async (t) => {
   const app = await startAppFor(t);
   const page = await browsers.newPage(t);
-  await enrolQuickly(page, app, 'alice');
-  await logOut(page, app);
-
-  await submitLogin(page, app, 'alice');
-  await page.waitForURL(at(app, '/toopher/pending/'));
+  await signInAgainUntilPending(page, app, 'alice');
   const request = await pendingRequest(app, 'alice');
   await app.phone.respondToAuthenticationRequest(request.id, false);
 
@@ -61,11 +51,7 @@ test('a sign-in denied on the phone shows a clear message and leaves the user si
 test('until the phone approves, the user is signed in on no page of the app', { skip }, async (t) => {
   const app = await startAppFor(t);
   const page = await browsers.newPage(t);
-  await enrolQuickly(page, app, 'alice');
-  await logOut(page, app);
-
-  await submitLogin(page, app, 'alice');
-  await page.waitForURL(at(app, '/toopher/pending/'));
+  await signInAgainUntilPending(page, app, 'alice');
   await pendingRequest(app, 'alice');
   const other = await page.context().newPage();
   for (const path of ['/', '/transfer', '/settings']) {
@@ -90,10 +76,7 @@ test('until the phone approves, the user is signed in on no page of the app', { 
 test('the app keeps serving other users while a sign-in waits for the phone', { skip }, async (t) => {
   const app = await startAppFor(t);
   const alice = await browsers.newPage(t);
-  await enrolQuickly(alice, app, 'alice');
-  await logOut(alice, app);
-  await submitLogin(alice, app, 'alice');
-  await alice.waitForURL(at(app, '/toopher/pending/'));
+  await signInAgainUntilPending(alice, app, 'alice');
   const waiting = await pendingRequest(app, 'alice');
 
   const bob = await browsers.newPage(t);

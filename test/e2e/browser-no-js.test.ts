@@ -8,9 +8,9 @@ import {
   enrolQuickly,
   expectHeading,
   expectSignedIn,
-  logOut,
   pendingRequest,
   screenshot,
+  signInAgainUntilPending,
   startAppFor,
   submitLogin,
   submitPairingPhrase,
@@ -90,11 +90,7 @@ test('without JavaScript an approved transfer runs once through the "Continue" b
 test('without JavaScript a denied sign-in shows its message after "Check again"', { skip }, async (t) => {
   const app = await startAppFor(t);
   const page = await browsers.newPage(t, noScript);
-  await enrolQuickly(page, app, 'alice');
-  await logOut(page, app);
-
-  await submitLogin(page, app, 'alice');
-  await page.waitForURL(at(app, '/toopher/pending/'));
+  await signInAgainUntilPending(page, app, 'alice');
   const request = await pendingRequest(app, 'alice');
   await app.phone.respondToAuthenticationRequest(request.id, false);
   await checkAgainUntilDecided(page);

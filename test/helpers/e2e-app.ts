@@ -316,3 +316,11 @@ export async function logOut(page: Page, app: E2eApp): Promise<void> {
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.waitForURL(at(app, '/login'));
 }
+
+/** An enrolled user signs out and in again and lands on the pending page, waiting for the phone. */
+export async function signInAgainUntilPending(page: Page, app: E2eApp, userName: string): Promise<void> {
+  await enrolQuickly(page, app, userName);
+  await logOut(page, app);
+  await submitLogin(page, app, userName);
+  await page.waitForURL(at(app, '/toopher/pending/'));
+}
