@@ -101,12 +101,22 @@ export class FlowResponder {
   }
 
   /**
+   * Ends a flow that will not complete (denied, expired, cancelled, locked,
+   * refused): removed from this session and marked ended in the shared
+   * store, so no copy of it saved back by a concurrent request can complete.
+   */
+  async discard(req: Request, flow: FlowRecord): Promise<void> {
+    await this.core.endFlow(flow);
+    removePending(this.core.stateOf(req, true), flow.id);
+    await this.core.save(req);
+  }
+
+  /**
    * A guarded action of a user without an active pairing: refused with a
    * clear page. Pairing a new phone needs a fresh sign-in with the first factor.
    */
   async pairingRequired(req: Request, res: Response, flow: FlowRecord, pairingRemoved: boolean): Promise<void> {
-    removePending(this.core.stateOf(req, true), flow.id);
-    await this.core.save(req);
+    await this.discard(req, flow);
     const m = this.pages.messages;
     await this.pages.result(
       req,
@@ -123,8 +133,8 @@ export class FlowResponder {
   }
 
   async rateLimited(req: Request, res: Response, flow: FlowRecord | undefined): Promise<void> {
-    if (flow) removePending(this.core.stateOf(req, true), flow.id);
-    await this.core.save(req);
+    if (flow) await this.discard(req, flow);
+    else await this.core.save(req);
     const m = this.pages.messages;
     res.set('Retry-After', '60');
     await this.pages.result(
@@ -147,7 +157,6 @@ export class FlowResponder {
   /** A denied or expired flow: nobody is signed in, nothing runs. A failed pairing goes back to the pair page. */
   async failed(req: Request, res: Response, flow: FlowRecord, state: 'denied' | 'expired'): Promise<void> {
     const s = this.pages.strings;
-    const state$ = this.core.stateOf(req, true);
     const status = state === 'denied' ? 403 : 401;
     const title = state === 'denied' ? s.deniedTitle : s.expiredTitle;
     if (flow.stage === 'pairing') {
@@ -161,8 +170,7 @@ export class FlowResponder {
       await this.pages.result(req, res, status, { title, message, status: state, retryUrl: this.core.urlFor(flow) }, { state });
       return;
     }
-    removePending(state$, flow.id);
-    await this.core.save(req);
+    await this.discard(req, flow);
     const message =
       state === 'expired' ? s.expiredMessage : flow.kind === 'login' ? s.loginDeniedMessage : s.actionDeniedMessage;
     const retryUrl = this.retryUrl(flow);
@@ -177,6 +185,15 @@ export class FlowResponder {
     if (this.core.isPastDeadline(flow)) {
       // However it was approved, too late is too late.
       await this.failed(req, res, flow, 'expired');
+      return;
+    }
+    if (!(await this.core.endFlow(flow))) {
+      // Already completed or ended: by another tab or instance, or this is an
+      // older copy of the session that a concurrent request saved back. The
+      // session is left as it is: saving this request's copy could drop the
+      // grant the winner just stored.
+      this.core.emit('grant-refused', flow, { reason: 'replayed' });
+      await this.unknown(req, res);
       return;
     }
     const state = this.core.stateOf(req, true);
