@@ -9,7 +9,7 @@ import {
   removePending,
   type FlowRecord,
 } from '../strategy/pending-state.js';
-import { safeReturnPath } from '../strategy/return-url.js';
+import { safeReturnPath, sameOriginPath } from '../strategy/return-url.js';
 import { ToopherUnavailableError } from '../strategy/unavailable-error.js';
 import { csrfToken } from './csrf.js';
 import { GRANT_FIELD, GRANT_TTL_MS, signGrant } from './grant.js';
@@ -146,12 +146,17 @@ export class FlowResponder {
     );
   }
 
-  /** Where "Try again" leads after a flow ended badly. */
+  /**
+   * Where "Try again" leads after a flow ended badly: the sign-in's
+   * `failureRedirect`, the page a guarded action came from, the guarded page
+   * itself (GET), else `defaultReturnTo`. Every candidate is checked again
+   * here to be a same-origin path.
+   */
   retryUrl(flow: FlowRecord | undefined): string {
-    const failureRedirect = flow?.kind === 'login' ? safeReturnPath(flow.failureRedirect) : undefined;
+    const failureRedirect = safeReturnPath(flow?.failureRedirect);
     if (failureRedirect !== undefined) return failureRedirect;
-    if (flow?.kind === 'action' && flow.held?.method === 'GET') return flow.held.url;
-    return this.core.config.defaultReturnTo;
+    const heldGet = flow?.kind === 'action' && flow.held?.method === 'GET' ? sameOriginPath(flow.held.url) : undefined;
+    return heldGet ?? this.core.config.defaultReturnTo;
   }
 
   /** A denied or expired flow: nobody is signed in, nothing runs. A failed pairing goes back to the pair page. */
@@ -208,7 +213,8 @@ export class FlowResponder {
       return;
     }
     const now = this.core.now();
-    const held = flow.held;
+    // The held URL was checked when it was held; checked again as it comes back from the session store.
+    const held = flow.held !== undefined && sameOriginPath(flow.held.url) !== undefined ? flow.held : undefined;
     if (flow.maxAgeMs !== undefined) {
       putApproval(state, flow.actionName, { userName: flow.userName, expiresAt: now + flow.maxAgeMs }, now);
     }
