@@ -7,9 +7,9 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import { RedisStore } from 'connect-redis';
 import { createClient, type RedisClientType } from 'redis';
 import { createToopher, ToopherApi, type ToopherEvent, type ToopherSharedStore } from 'passport-toopher';
+import { RedisSharedStore } from 'passport-toopher/redis';
 import { appStylesheet } from './app-stylesheet.js';
 import type { ExampleConfig } from './config.js';
-import { RedisSharedStore } from './redis-shared-store.js';
 import { errorPage, homePage, loginPage, settingsPage, transferDonePage, transferPage } from './pages.js';
 import { TransferLog } from './transfers.js';
 import type { DemoUser, UserDirectory } from './users.js';
@@ -57,7 +57,7 @@ export async function createApp(options: CreateAppOptions): Promise<ExampleApp> 
     client.on('error', (err: Error) => console.error('Redis error:', err.message));
     await client.connect();
     store = new RedisStore({ client, prefix: 'toopher-example:' });
-    sharedStore = new RedisSharedStore(client);
+    sharedStore = new RedisSharedStore(client, { prefix: 'toopher-example:' });
     closeStore = async () => {
       await client.quit();
     };
