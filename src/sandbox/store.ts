@@ -1,4 +1,4 @@
-import { generateSecret, generateSync, verifySync } from 'otplib';
+import { otplib } from './optional-deps.js';
 import { randomId, randomToken } from '../internal/random.js';
 import { randomPairingPhrase } from './phrases.js';
 import { SandboxError, badRequest, conflict, notFound } from './sandbox-error.js';
@@ -431,7 +431,7 @@ export class SandboxStore {
 
   phoneOtp(pairingId: string): string {
     const pairing = this._phonePairing(pairingId);
-    return generateSync({ secret: pairing.otpSecret, epoch: Math.floor(this._clock() / 1000) });
+    return otplib().generateSync({ secret: pairing.otpSecret, epoch: Math.floor(this._clock() / 1000) });
   }
 
   phoneListRequests(userName?: string): SandboxAuthenticationRequest[] {
@@ -500,7 +500,7 @@ export class SandboxStore {
       consumerKey,
       userId: user.id,
       createdAt: this._clock(),
-      otpSecret: generateSecret(),
+      otpSecret: otplib().generateSecret(),
       kind,
       status: 'pending',
       deactivated: false,
@@ -657,7 +657,7 @@ export class SandboxStore {
     const token = otp.trim();
     if (!/^\d{6}$/.test(token)) return false;
     try {
-      return verifySync({
+      return otplib().verifySync({
         secret: pairing.otpSecret,
         token,
         epoch: Math.floor(this._clock() / 1000),

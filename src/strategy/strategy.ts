@@ -1,4 +1,4 @@
-import { Strategy } from 'passport-strategy';
+import { StrategyBase } from './passport-base.js';
 import { ToopherError } from '../errors.js';
 import { ToopherCore } from './core.js';
 import type { ResolvedToopherConfig, ToopherStrategyOptions } from './options.js';
@@ -87,7 +87,7 @@ function completesItself(options: ToopherAuthenticateOptions): boolean {
  * the session (not signed in) and sent to the pending, pair or terminal page
  * under `basePath`, which completes the sign-in (`req.logIn`) once approved.
  */
-export class ToopherStrategy<TUser = unknown> extends Strategy {
+export class ToopherStrategy<TUser = unknown> extends StrategyBase {
   /** Passport's name for this strategy (default `'toopher'`). */
   readonly name: string;
   private readonly _core: ToopherCore;
