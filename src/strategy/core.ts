@@ -10,6 +10,7 @@ import {
 } from '../errors.js';
 import { systemClock } from '../internal/clock.js';
 import { debug } from '../internal/debug.js';
+import { reportApiFailure } from './diagnostics.js';
 import { emitEvent, type ToopherEventType } from './events.js';
 import type { ResolvedToopherConfig } from './options.js';
 import {
@@ -451,6 +452,7 @@ export class ToopherCore {
       this.emit('fail-open', flow, { reason: 'unreachable' });
       return { type: 'fail-open' };
     }
+    reportApiFailure(this.config, flow, err, now);
     throw toUnavailable(err);
   }
 

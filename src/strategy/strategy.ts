@@ -1,6 +1,7 @@
 import { StrategyBase } from './passport-base.js';
 import { ToopherError } from '../errors.js';
 import { ToopherCore } from './core.js';
+import { checkPagesMounted } from './diagnostics.js';
 import type { ResolvedToopherConfig, ToopherStrategyOptions } from './options.js';
 import { resolveStrategyOptions } from './options.js';
 import { putPending } from './pending-state.js';
@@ -173,6 +174,7 @@ export class ToopherStrategy<TUser = unknown> extends StrategyBase {
       case 'name': {
         putPending(core.stateOf(req, true), flow, config.maxPending, core.now());
         await core.save(req);
+        checkPagesMounted(core, config, req, core.urlFor(flow));
         this.redirect(core.urlFor(flow), 303);
         return;
       }
