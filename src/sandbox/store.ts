@@ -409,6 +409,13 @@ export class SandboxStore {
     return [...this._phrases.keys()].reverse();
   }
 
+  /** For the phone page: unused phrases with their expiry, the time now and the pending timeout. */
+  phoneTimes(): { readonly now: number; readonly pendingTimeoutMs: number; readonly phrases: { readonly phrase: string; readonly expiresAt: number }[] } {
+    this._forgetExpiredPhrases();
+    const phrases = [...this._phrases].reverse().map(([phrase, createdAt]) => ({ phrase, expiresAt: createdAt + this._phraseTimeoutMs }));
+    return { now: this._clock(), pendingTimeoutMs: this._pendingTimeoutMs, phrases };
+  }
+
   phoneListPairings(userName?: string): SandboxPairing[] {
     return [...this._pairings.values()]
       .reverse()
