@@ -120,7 +120,14 @@ export async function createApp(options: CreateAppOptions): Promise<ExampleApp> 
     ...(sharedStore === undefined ? {} : { store: sharedStore }),
     authTimeoutMs: config.authTimeoutMs,
     pairingTimeoutMs: config.pairingTimeoutMs,
-    onEvent: options.onEvent ?? ((event) => console.log(`[toopher] ${event.type}${event.userName === undefined ? '' : ` ${event.userName}`}`)),
+    onEvent:
+      options.onEvent ??
+      ((event) => {
+        const line = `[toopher] ${event.type}${event.userName === undefined ? '' : ` ${event.userName}`}`;
+        // api-error carries the HTTP status and Toopher's message: a wrong key or URL shows here.
+        if (event.type === 'api-error') console.error(`${line}: ${event.message ?? ''}`);
+        else console.log(line);
+      }),
   });
   app.use(toopher);
   passport.use(toopher.strategy);
