@@ -6,10 +6,10 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import { RedisStore } from 'connect-redis';
 import { createClient, type RedisClientType } from 'redis';
 import { createToopher, ToopherApi, type ToopherEvent, type ToopherSharedStore } from 'passport-toopher';
+import { RedisSharedStore } from 'passport-toopher/redis';
 import { appStylesheet } from './app-stylesheet.js';
 import { deriveKey, isLoopback, type ExampleConfig } from './config.js';
 import { refuseCrossOrigin } from './cross-origin.js';
-import { RedisSharedStore } from './redis-shared-store.js';
 import { errorPage, homePage, loginPage, settingsPage, transferDonePage, transferPage } from './pages.js';
 import { TransferLog } from './transfers.js';
 import type { DemoUser, UserDirectory } from './users.js';
@@ -57,7 +57,7 @@ export async function createApp(options: CreateAppOptions): Promise<ExampleApp> 
     client.on('error', (err: Error) => console.error('Redis error:', err.message));
     await client.connect();
     store = new RedisStore({ client, prefix: 'toopher-example:' });
-    sharedStore = new RedisSharedStore(client);
+    sharedStore = new RedisSharedStore(client, { prefix: 'toopher-example:' });
     closeStore = async () => {
       await client.quit();
     };
@@ -118,7 +118,14 @@ export async function createApp(options: CreateAppOptions): Promise<ExampleApp> 
     ...(sharedStore === undefined ? {} : { store: sharedStore }),
     authTimeoutMs: config.authTimeoutMs,
     pairingTimeoutMs: config.pairingTimeoutMs,
-    onEvent: options.onEvent ?? ((event) => console.log(`[toopher] ${event.type}${event.userName === undefined ? '' : ` ${event.userName}`}`)),
+    onEvent:
+      options.onEvent ??
+      ((event) => {
+        const line = `[toopher] ${event.type}${event.userName === undefined ? '' : ` ${event.userName}`}`;
+        // api-error carries the HTTP status and Toopher's message: a wrong key or URL shows here.
+        if (event.type === 'api-error') console.error(`${line}: ${event.message ?? ''}`);
+        else console.log(line);
+      }),
   });
   app.use(toopher);
   passport.use(toopher.strategy);

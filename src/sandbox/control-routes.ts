@@ -204,7 +204,7 @@ export function createControlRouter(options: ControlRouterOptions): Router {
       .type('html')
       .send(
         renderPhonePage({
-          phrases: store.phonePhrases(),
+          ...store.phoneTimes(),
           pairings,
           requests: store.phoneListRequests(userName).slice(0, 50),
           userNames: store.phoneUserNames(),

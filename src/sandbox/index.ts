@@ -5,6 +5,7 @@ import { ToopherConfigError } from '../errors.js';
 import { randomToken } from '../internal/random.js';
 import { faultsSchema, autoRespondSchema, parseControl } from './control-routes.js';
 import { FaultState } from './faults.js';
+import { loadSandboxDependencies } from './optional-deps.js';
 import { createSandboxApp } from './server.js';
 import { SandboxStore } from './store.js';
 import type {
@@ -83,6 +84,7 @@ function resolveOptions(options: SandboxOptions): z.output<typeof optionsSchema>
  */
 export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const resolved = resolveOptions(options);
+  await loadSandboxDependencies();
   const consumers = resolved.consumers ?? [createRandomConsumer()];
   const first = consumers[0] ?? createRandomConsumer();
   const store = new SandboxStore({

@@ -1,4 +1,4 @@
-import { generateSecret, generateSync, verifySync } from 'otplib';
+import { otplib } from './optional-deps.js';
 import { randomId, randomToken } from '../internal/random.js';
 import { randomPairingPhrase } from './phrases.js';
 import { SandboxError, badRequest, conflict, notFound } from './sandbox-error.js';
@@ -409,6 +409,13 @@ export class SandboxStore {
     return [...this._phrases.keys()].reverse();
   }
 
+  /** For the phone page: unused phrases with their expiry, the time now and the pending timeout. */
+  phoneTimes(): { readonly now: number; readonly pendingTimeoutMs: number; readonly phrases: { readonly phrase: string; readonly expiresAt: number }[] } {
+    this._forgetExpiredPhrases();
+    const phrases = [...this._phrases].reverse().map(([phrase, createdAt]) => ({ phrase, expiresAt: createdAt + this._phraseTimeoutMs }));
+    return { now: this._clock(), pendingTimeoutMs: this._pendingTimeoutMs, phrases };
+  }
+
   phoneListPairings(userName?: string): SandboxPairing[] {
     return [...this._pairings.values()]
       .reverse()
@@ -431,7 +438,7 @@ export class SandboxStore {
 
   phoneOtp(pairingId: string): string {
     const pairing = this._phonePairing(pairingId);
-    return generateSync({ secret: pairing.otpSecret, epoch: Math.floor(this._clock() / 1000) });
+    return otplib().generateSync({ secret: pairing.otpSecret, epoch: Math.floor(this._clock() / 1000) });
   }
 
   phoneListRequests(userName?: string): SandboxAuthenticationRequest[] {
@@ -500,7 +507,7 @@ export class SandboxStore {
       consumerKey,
       userId: user.id,
       createdAt: this._clock(),
-      otpSecret: generateSecret(),
+      otpSecret: otplib().generateSecret(),
       kind,
       status: 'pending',
       deactivated: false,
@@ -657,7 +664,7 @@ export class SandboxStore {
     const token = otp.trim();
     if (!/^\d{6}$/.test(token)) return false;
     try {
-      return verifySync({
+      return otplib().verifySync({
         secret: pairing.otpSecret,
         token,
         epoch: Math.floor(this._clock() / 1000),

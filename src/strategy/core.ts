@@ -9,6 +9,7 @@ import {
   UserUnknownError,
 } from '../errors.js';
 import { debug } from '../internal/debug.js';
+import { reportApiFailure } from './diagnostics.js';
 import { emitEvent, type ToopherEventType } from './events.js';
 import type { ResolvedToopherConfig } from './options.js';
 import {
@@ -499,6 +500,7 @@ export class ToopherCore {
       this.emit('fail-open', flow, { reason: 'unreachable' });
       return { type: 'fail-open' };
     }
+    reportApiFailure(this.config, flow, err, now);
     throw toUnavailable(err);
   }
 

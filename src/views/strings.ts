@@ -44,7 +44,7 @@ export interface ToopherStrings {
   readonly countdownExpired: string;
   readonly pendingWaiting: string;
   readonly pendingDecided: string;
-  /** Shown once the phone answered, when the page's button (`{button}`: `checkAgain`) completes the request. */
+  /** Shown once the phone answered, when the page's button (`{button}`: `continue`, the button's label) completes the request. */
   readonly pendingDecidedNoScript: string;
   readonly pendingOffline: string;
   readonly checkAgain: string;
@@ -115,7 +115,7 @@ export const defaultStrings: ToopherStrings = Object.freeze({
   countdownExpired: 'Time is up.',
   pendingWaiting: 'Waiting for your phone…',
   pendingDecided: 'Answer received, continuing…',
-  pendingDecidedNoScript: 'Your phone has answered. Press “{button}” to continue.',
+  pendingDecidedNoScript: 'Your phone has answered. Press “{button}”.',
   pendingOffline: 'The server cannot be reached right now. Press “Check again” when you are back online.',
   checkAgain: 'Check again',
   cancel: 'Cancel',
