@@ -1,5 +1,5 @@
 import { ToopherApi } from '../../src/api/client.js';
-import { signTerminalId } from '../../src/strategy/terminal-cookie.js';
+import { signTerminalId } from '../../src/engine/terminal-cookie.js';
 import type { SandboxServerInfo } from '../servers/sandbox.js';
 import type { ToopherAppArgs, ToopherAppInfo } from '../servers/toopher-app.js';
 import { BENCH_SECRET, benchUsers, type BenchUser } from './bench-app.js';

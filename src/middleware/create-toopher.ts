@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Router } from 'express';
 import type { ToopherApi } from '../api/client.js';
-import { ToopherCore } from '../strategy/core.js';
-import { registerPagesRouter } from '../strategy/diagnostics.js';
+import { ToopherCore } from '../engine/core.js';
+import { registerPagesRouter } from '../engine/diagnostics.js';
 import { createStrategyWithCore, type ToopherStrategy } from '../strategy/strategy.js';
 import { csrfToken, hasValidCsrf } from './csrf.js';
 import { FlowResponder } from './flow-responder.js';

@@ -1,8 +1,8 @@
 import type { Request } from 'express';
-import type { ToopherCore } from '../strategy/core.js';
+import type { ToopherCore } from '../engine/core.js';
 import { constantTimeEqual } from '../internal/constant-time.js';
 import { randomToken } from '../internal/random.js';
-import { warnOnce } from '../strategy/diagnostics.js';
+import { warnOnce } from '../engine/diagnostics.js';
 import { CSRF_FIELD } from '../views/index.js';
 
 /** Header a fetch/XHR client may send the token in instead of the form field. */

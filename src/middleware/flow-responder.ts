@@ -1,16 +1,16 @@
 import type { Request, Response } from 'express';
 import { constantTimeEqual } from '../internal/constant-time.js';
-import type { StartOutcome } from '../strategy/core.js';
-import { FLOW_STEP_MS, type ToopherCore } from '../strategy/core.js';
+import type { StartOutcome } from '../engine/core.js';
+import { FLOW_STEP_MS, type ToopherCore } from '../engine/core.js';
 import {
   putApproval,
   putGrant,
   putPending,
   removePending,
   type FlowRecord,
-} from '../strategy/pending-state.js';
-import { safeReturnPath, sameOriginPath } from '../strategy/return-url.js';
-import { ToopherUnavailableError } from '../strategy/unavailable-error.js';
+} from '../engine/session-state.js';
+import { safeReturnPath, sameOriginPath } from '../engine/return-url.js';
+import { ToopherUnavailableError } from '../engine/unavailable-error.js';
 import { csrfToken } from './csrf.js';
 import { GRANT_FIELD, GRANT_TTL_MS, signGrant } from './grant.js';
 import { urlWithGrant } from './held-request.js';

@@ -1,10 +1,10 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import * as z from 'zod';
 import { ToopherConfigError } from '../errors.js';
-import { describeIssues } from '../strategy/options.js';
-import { refererPath } from '../strategy/return-url.js';
-import { hasApproval, putApproval, takeGrant } from '../strategy/pending-state.js';
-import { ToopherUnavailableError } from '../strategy/unavailable-error.js';
+import { describeIssues } from '../engine/options.js';
+import { refererPath } from '../engine/return-url.js';
+import { hasApproval, putApproval, takeGrant } from '../engine/session-state.js';
+import { ToopherUnavailableError } from '../engine/unavailable-error.js';
 import { hasValidCsrf } from './csrf.js';
 import type { FlowResponder } from './flow-responder.js';
 import { GRANT_FIELD, GRANT_HEADER, parseGrant, verifyGrant } from './grant.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
-import type { HeldRequest } from '../strategy/pending-state.js';
-import { sameOriginPath } from '../strategy/return-url.js';
+import type { HeldRequest } from '../engine/session-state.js';
+import { sameOriginPath } from '../engine/return-url.js';
 import { GRANT_FIELD } from './grant.js';
 
 /** Largest body (as canonical JSON) the guard holds for approval. */

@@ -6,7 +6,7 @@ import {
   strategyOptionShape,
   type ResolvedToopherConfig,
   type ToopherStrategyOptions,
-} from '../strategy/options.js';
+} from '../engine/options.js';
 import type {
   NameTerminalPageModel,
   PairPageModel,

@@ -1,9 +1,9 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import { ToopherError } from '../errors.js';
 import { debug } from '../internal/debug.js';
-import type { ToopherCore } from '../strategy/core.js';
-import { findPending, type FlowRecord, type FlowState } from '../strategy/pending-state.js';
-import { ToopherUnavailableError } from '../strategy/unavailable-error.js';
+import type { ToopherCore } from '../engine/core.js';
+import { findPending, type FlowRecord, type FlowState } from '../engine/session-state.js';
+import { ToopherUnavailableError } from '../engine/unavailable-error.js';
 import { clientScript, stylesheet, suggestTerminalName } from '../views/index.js';
 import { csrfToken, hasValidCsrf } from './csrf.js';
 import type { FlowResponder } from './flow-responder.js';

@@ -1,5 +1,5 @@
 import { ToopherConfigError, ToopherError } from '../errors.js';
-import type { ToopherSharedStore } from '../strategy/shared-store.js';
+import type { ToopherSharedStore } from '../engine/shared-store.js';
 
 /** A node-redis v4 or v5 client (`createClient()` of `redis` or `@redis/client`). */
 export interface NodeRedisClientLike {

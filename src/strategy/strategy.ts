@@ -1,12 +1,12 @@
 import { StrategyBase } from './passport-base.js';
 import { ToopherError } from '../errors.js';
-import { ToopherCore } from './core.js';
-import { checkPagesMounted } from './diagnostics.js';
-import type { ResolvedToopherConfig, ToopherStrategyOptions } from './options.js';
-import { resolveStrategyOptions } from './options.js';
-import { putPending } from './pending-state.js';
-import type { RequestLike } from './request.js';
-import { safeReturnPath } from './return-url.js';
+import { ToopherCore } from '../engine/core.js';
+import { checkPagesMounted } from '../engine/diagnostics.js';
+import type { ResolvedToopherConfig, ToopherStrategyOptions } from '../engine/options.js';
+import { resolveStrategyOptions } from '../engine/options.js';
+import { putPending } from '../engine/session-state.js';
+import type { RequestLike } from '../engine/request-like.js';
+import { safeReturnPath } from '../engine/return-url.js';
 
 /**
  * Options of `passport.authenticate('toopher', options)` that this strategy reads.

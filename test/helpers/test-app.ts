@@ -5,7 +5,7 @@ import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { createToopher, type Toopher, type ToopherApi, type ToopherEvent, type ToopherOptions } from '../../src/index.js';
 import type { Sandbox, SandboxAuthenticationRequest } from '../../src/sandbox/index.js';
-import { createTerminalId, signTerminalId } from '../../src/strategy/terminal-cookie.js';
+import { createTerminalId, signTerminalId } from '../../src/engine/terminal-cookie.js';
 import { findForm, type BrowserClient, type Hop } from './browser-client.js';
 import { close, listen } from './listen.js';
 

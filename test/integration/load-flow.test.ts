@@ -6,7 +6,7 @@ import type { Store } from 'express-session';
 import { createClient } from 'redis';
 import { ToopherApi } from '../../src/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { signTerminalId } from '../../src/strategy/terminal-cookie.js';
+import { signTerminalId } from '../../src/engine/terminal-cookie.js';
 import { BENCH_SECRET, benchUsers, createBenchApp, type BenchApp } from '../../bench/lib/bench-app.js';
 import { closeBrowsers } from '../../bench/lib/browser.js';
 import { enrollUser, forEachLimit } from '../../bench/lib/enroll.js';

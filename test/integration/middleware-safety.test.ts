@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ToopherApi } from '../../src/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { verifyTerminalCookie } from '../../src/strategy/terminal-cookie.js';
+import { verifyTerminalCookie } from '../../src/engine/terminal-cookie.js';
 import { BrowserClient, findForm } from '../helpers/browser-client.js';
 import {
   approveAndCheck,

@@ -5,7 +5,7 @@ import { createClient } from 'redis';
 import { ToopherApi, ToopherError } from '../../src/index.js';
 import { RedisSharedStore } from '../../src/redis/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { sharedStoreKey } from '../../src/strategy/shared-store.js';
+import { sharedStoreKey } from '../../src/engine/shared-store.js';
 import { BrowserClient } from '../helpers/browser-client.js';
 import { startRedis } from '../helpers/processes.js';
 import { skipUnlessRedis } from '../helpers/requirements.js';

@@ -11,11 +11,12 @@ const srcDir = join(root, 'src');
 /** Which top-level parts of src/ each part may import (STYLE.md §4). */
 const allowed: Record<string, readonly string[]> = {
   api: ['api', 'internal', 'errors'],
-  strategy: ['strategy', 'api', 'errors', 'internal'],
-  middleware: ['middleware', 'strategy', 'api', 'views', 'errors', 'internal'],
+  engine: ['engine', 'api', 'errors', 'internal'],
+  strategy: ['strategy', 'engine', 'errors', 'internal'],
+  middleware: ['middleware', 'engine', 'strategy', 'api', 'views', 'errors', 'internal'],
   views: ['views', 'internal'],
   sandbox: ['sandbox', 'internal', 'errors'],
-  redis: ['redis', 'strategy', 'internal', 'errors'],
+  redis: ['redis', 'engine', 'internal', 'errors'],
   internal: ['internal'],
 };
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemorySharedStore, ToopherApi, ToopherConfigError, ToopherStrategy, type ToopherSharedStore } from '../../src/index.js';
-import { resolveStrategyOptions } from '../../src/strategy/options.js';
+import { resolveStrategyOptions } from '../../src/engine/options.js';
 
 const secret = 'a-secret-that-is-long-enough-0123456789';
 const api = { consumerKey: 'key', consumerSecret: 'consumer-secret-value', baseUrl: 'http://127.0.0.1:9/v1' };

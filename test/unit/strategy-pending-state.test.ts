@@ -13,7 +13,7 @@ import {
   removePending,
   takeGrant,
   type FlowRecord,
-} from '../../src/strategy/pending-state.js';
+} from '../../src/engine/session-state.js';
 
 function flow(overrides: Partial<FlowRecord> = {}): FlowRecord {
   return {

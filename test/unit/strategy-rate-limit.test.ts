@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemorySharedStore } from '../../src/index.js';
-import { PushRateLimiter, type PushCounter } from '../../src/strategy/rate-limit.js';
+import { PushRateLimiter, type PushCounter } from '../../src/engine/rate-limit.js';
 
 function counterOver(store: MemorySharedStore): PushCounter {
   return {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { refererPath, safeReturnPath, sameOriginPath } from '../../src/strategy/return-url.js';
+import { refererPath, safeReturnPath, sameOriginPath } from '../../src/engine/return-url.js';
 
 test('accepts same-origin paths', () => {
   assert.equal(safeReturnPath('/'), '/');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MemorySharedStore } from '../../src/index.js';
-import { sharedStoreKey } from '../../src/strategy/shared-store.js';
+import { sharedStoreKey } from '../../src/engine/shared-store.js';
 
 function fakeClock(start = 1_000): { now: () => number; advance: (ms: number) => void } {
   let at = start;

@@ -7,7 +7,7 @@ import {
   serializeTerminalCookie,
   signTerminalId,
   verifyTerminalCookie,
-} from '../../src/strategy/terminal-cookie.js';
+} from '../../src/engine/terminal-cookie.js';
 
 const SECRET = 'a-secret-that-is-long-enough-0123456789';
 const CONFIG = { name: 'toopher_terminal', maxAgeMs: 400 * 24 * 60 * 60 * 1000 };

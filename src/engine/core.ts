@@ -20,9 +20,9 @@ import {
   type HeldRequest,
   type SessionBag,
   type ToopherSessionState,
-} from './pending-state.js';
+} from './session-state.js';
 import { PushRateLimiter } from './rate-limit.js';
-import { saveSession, type PassportLike, type RequestLike, type SessionLike } from './request.js';
+import { saveSession, type PassportLike, type RequestLike, type SessionLike } from './request-like.js';
 import { sharedStoreKey } from './shared-store.js';
 import { getTerminalId } from './terminal-cookie.js';
 import { ToopherUnavailableError } from './unavailable-error.js';

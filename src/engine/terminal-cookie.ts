@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { randomToken } from '../internal/random.js';
-import type { RequestLike, ResponseLike } from './request.js';
+import type { RequestLike, ResponseLike } from './request-like.js';
 
 /**
  * The terminal id identifies one browser to Toopher

@@ -4,7 +4,7 @@ import type { ToopherApiOptions } from '../api/options.js';
 import { ToopherConfigError, ToopherError } from '../errors.js';
 import { systemClock } from '../internal/clock.js';
 import type { ToopherEventListener } from './events.js';
-import type { PassportLike } from './request.js';
+import type { PassportLike } from './request-like.js';
 import { safeReturnPath } from './return-url.js';
 import { MemorySharedStore, type ToopherSharedStore } from './shared-store.js';
 
