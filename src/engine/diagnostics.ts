@@ -67,15 +67,8 @@ export function reportApiFailure(
   );
 }
 
-/** The router serving the pages of each engine (set by createToopher). */
-const pagesRouters = new WeakMap<object, object>();
-/** Per app: whether its middleware stack holds that router. */
+/** Per app: whether its middleware stack holds a given pages router. */
 const mountedIn = new WeakMap<object, WeakMap<object, boolean>>();
-
-/** Records the router that serves `owner`'s pages (`createToopher` does this). */
-export function registerPagesRouter(owner: object, router: object): void {
-  pagesRouters.set(owner, router);
-}
 
 interface StackHolder {
   readonly stack?: ReadonlyArray<{ readonly handle?: unknown }>;
@@ -108,8 +101,7 @@ function contains(holder: unknown, target: object, depth: number): boolean {
  * not mounted with `app.use(toopher)`. A warning, not an error: an app
  * mounted inside another cannot always be seen through.
  */
-export function checkPagesMounted(owner: object, config: ResolvedToopherConfig, req: object, pageUrl: string): void {
-  const router = pagesRouters.get(owner);
+export function checkPagesMounted(router: object | undefined, config: ResolvedToopherConfig, req: object, pageUrl: string): void {
   if (router === undefined) {
     warnOnce(
       config,

@@ -61,3 +61,27 @@ export function emitEvent(listener: ToopherEventListener | undefined, event: Too
     debug('onEvent threw: %s', err instanceof Error ? err.name : typeof err);
   }
 }
+
+/** The flow an event is about, as far as events name it. */
+export interface FlowIdentity {
+  readonly userName: string;
+  readonly actionName: string;
+  readonly kind: 'login' | 'action';
+}
+
+/** Emits `type` about `flow` at the configured clock's time. */
+export function emitFlowEvent(
+  config: { readonly onEvent: ToopherEventListener | undefined; readonly clock: () => number },
+  type: ToopherEventType,
+  flow: FlowIdentity,
+  extra: { readonly automated?: boolean; readonly reason?: string } = {},
+): void {
+  emitEvent(config.onEvent, {
+    type,
+    userName: flow.userName,
+    action: flow.actionName,
+    kind: flow.kind,
+    at: config.clock(),
+    ...extra,
+  });
+}

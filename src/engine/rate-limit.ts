@@ -3,10 +3,10 @@ import { sharedStoreKey } from './shared-store.js';
 /** Pushes are counted over this window. */
 export const PUSH_WINDOW_MS = 60_000;
 
-/** The shared counter calls the limiter needs (`ToopherCore` provides them over the `store` option). */
+/** The shared counter calls the limiter needs (`GuardedStore` provides them over the `store` option). */
 export interface PushCounter {
-  countInStore(key: string, windowMs: number): Promise<number>;
-  uncountInStore(key: string): Promise<void>;
+  count(key: string, windowMs: number): Promise<number>;
+  uncount(key: string): Promise<void>;
 }
 
 /**
@@ -31,14 +31,14 @@ export class PushRateLimiter {
    */
   async reserve(userName: string): Promise<string | undefined> {
     const key = sharedStoreKey('push', userName);
-    const count = await this._counter.countInStore(key, PUSH_WINDOW_MS);
+    const count = await this._counter.count(key, PUSH_WINDOW_MS);
     if (count <= this._max) return key;
-    await this._counter.uncountInStore(key);
+    await this._counter.uncount(key);
     return undefined;
   }
 
   /** Gives back a reservation (the key `reserve` resolved) that did not lead to a push. */
   release(reservation: string): Promise<void> {
-    return this._counter.uncountInStore(reservation);
+    return this._counter.uncount(reservation);
   }
 }

@@ -18,3 +18,9 @@ export class ToopherUnavailableError extends ToopherError {
     });
   }
 }
+
+/** Any API failure becomes a `ToopherUnavailableError` (fail closed); other errors pass unchanged. */
+export function toUnavailable(err: unknown): Error {
+  if (err instanceof ToopherApiError) return new ToopherUnavailableError(err);
+  return err instanceof Error ? err : new Error(String(err));
+}

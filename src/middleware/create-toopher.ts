@@ -1,15 +1,15 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Router } from 'express';
 import type { ToopherApi } from '../api/client.js';
-import { ToopherCore } from '../engine/core.js';
-import { registerPagesRouter } from '../engine/diagnostics.js';
-import { createStrategyWithCore, type ToopherStrategy } from '../strategy/strategy.js';
+import { ToopherEngine } from '../engine/engine.js';
+import { sharedEngine, ToopherStrategy } from '../strategy/strategy.js';
 import { csrfToken, hasValidCsrf } from './csrf.js';
 import { FlowResponder } from './flow-responder.js';
 import { createGuardFactory, type ToopherRequireOptions } from './guard.js';
 import type { ToopherOptions } from './options.js';
 import { resolveToopherOptions } from './options.js';
 import { Pages } from './respond.js';
-import { createToopherRouter, handleRouteError } from './router.js';
+import { handleRouteError } from './error-handler.js';
+import { createToopherRouter } from './router.js';
 
 /** What `createToopher` returns: mount it with `app.use(toopher)`. */
 export interface Toopher<TUser = unknown> extends Router {
@@ -47,22 +47,22 @@ export interface Toopher<TUser = unknown> extends Router {
  */
 export function createToopher<TUser = unknown>(options: ToopherOptions<TUser>): Toopher<TUser> {
   const resolved = resolveToopherOptions(options);
-  const core = new ToopherCore(resolved.config);
-  const flows = new FlowResponder(core, new Pages(resolved));
+  const engine = new ToopherEngine(resolved.config);
+  const flows = new FlowResponder(engine, new Pages(resolved));
   const router = createToopherRouter(flows);
-  registerPagesRouter(core, router);
-  const strategy = createStrategyWithCore<TUser>(core);
+  engine.pagesRouter = router;
+  const strategy = new ToopherStrategy<TUser>({ [sharedEngine]: engine });
   const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
     handleRouteError(flows, err, req, res, next);
   };
   const verifyCsrf: RequestHandler = (req, res, next) => {
-    if (hasValidCsrf(core, req)) {
+    if (hasValidCsrf(engine, req)) {
       next();
       return;
     }
     const m = flows.pages.messages;
     flows.pages
-      .result(req, res, 403, { title: m.forbiddenTitle, message: m.csrfMessage, status: 'error', continueUrl: core.config.defaultReturnTo }, { state: 'forbidden' })
+      .result(req, res, 403, { title: m.forbiddenTitle, message: m.csrfMessage, status: 'error', continueUrl: engine.config.defaultReturnTo }, { state: 'forbidden' })
       .catch(next);
   };
   return Object.assign(router, {
@@ -70,7 +70,7 @@ export function createToopher<TUser = unknown>(options: ToopherOptions<TUser>): 
     require: createGuardFactory(flows),
     errorHandler,
     api: resolved.config.api,
-    csrfToken: (req: Request): string => csrfToken(core, req),
+    csrfToken: (req: Request): string => csrfToken(engine, req),
     verifyCsrf,
   });
 }

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { ToopherConfigError } from '../errors.js';
 import { describeIssues } from '../engine/options.js';
 import { refererPath } from '../engine/return-url.js';
-import { hasApproval, putApproval, takeGrant } from '../engine/session-state.js';
+import type { ApprovedOutcome } from '../engine/answer-outcome.js';
 import { ToopherUnavailableError } from '../engine/unavailable-error.js';
 import { hasValidCsrf } from './csrf.js';
 import type { FlowResponder } from './flow-responder.js';
@@ -11,7 +11,7 @@ import { GRANT_FIELD, GRANT_HEADER, parseGrant, verifyGrant } from './grant.js';
 import { holdRequest, requestDigest } from './held-request.js';
 import type { ToopherRequestContext } from './request-context.js';
 import { wantsJson } from './respond.js';
-import { handleRouteError } from './router.js';
+import { handleRouteError } from './error-handler.js';
 
 /** Options of `toopher.require(actionName, options)`. */
 export interface ToopherRequireOptions {
@@ -65,7 +65,8 @@ function stripGrantField(req: Request): void {
  * exactly once per approval (unless `maxAgeMs` covers it).
  */
 export function createGuardFactory(flows: FlowResponder) {
-  const core = flows.core;
+  const engine = flows.engine;
+  const records = engine.records;
   const pages = flows.pages;
 
   return function requireApproval(actionName: string, options: ToopherRequireOptions = {}): RequestHandler {
@@ -95,7 +96,7 @@ export function createGuardFactory(flows: FlowResponder) {
     }
 
     async function guard(req: Request, res: Response, next: NextFunction): Promise<void> {
-      core.sessionOf(req);
+      engine.session.sessionOf(req);
       const isAuthenticated = (req as { isAuthenticated?: () => boolean }).isAuthenticated;
       if (typeof isAuthenticated !== 'function' || !isAuthenticated.call(req) || req.user === undefined) {
         const m = pages.messages;
@@ -105,9 +106,8 @@ export function createGuardFactory(flows: FlowResponder) {
         });
         return;
       }
-      const userName = core.userNameOf(req.user);
-      const state = core.stateOf(req, true);
-      const now = core.now();
+      const userName = engine.userNameOf(req.user);
+      const now = engine.now();
       const token = grantOf(req);
 
       if (token !== undefined) {
@@ -116,18 +116,16 @@ export function createGuardFactory(flows: FlowResponder) {
           digest = requestDigest(req);
         } catch {
           // Too deeply nested to digest: no such request was ever held, so no grant can match it.
-          core.emit('grant-refused', { userName, actionName: action, kind: 'action' }, { reason: 'too-large' });
+          engine.emit('grant-refused', { userName, actionName: action, kind: 'action' }, { reason: 'too-large' });
           await tooLarge(req, res);
           return;
         }
         const parsedToken = parseGrant(token);
-        const binding = { sessionId: core.sessionIdOf(req), userName, actionName: action, digest };
-        if (parsedToken && parsedToken.expiresAt > now && verifyGrant(core.config.secret, token, binding)) {
-          const grant = takeGrant(state, parsedToken.id);
+        const binding = { sessionId: engine.session.sessionIdOf(req), userName, actionName: action, digest };
+        if (parsedToken && parsedToken.expiresAt > now && verifyGrant(engine.config.secret, token, binding)) {
           // The session copy of this request may be stale (another instance or
           // tab may be using the same grant right now): the shared store decides.
-          if (grant && grant.expiresAt > now && (await core.claimGrant(grant.id, grant.expiresAt))) {
-            await core.save(req);
+          if (await records.useGrant(req, parsedToken.id)) {
             stripGrantField(req);
             pass(req, next, 'grant');
             return;
@@ -137,19 +135,19 @@ export function createGuardFactory(flows: FlowResponder) {
 
       // No valid grant: from here on a forged cross-site request could send a
       // push to the user's phone or use an earlier approval.
-      if (csrf && !SAFE_METHODS.has(req.method.toUpperCase()) && !hasValidCsrf(core, req)) {
+      if (csrf && !SAFE_METHODS.has(req.method.toUpperCase()) && !hasValidCsrf(engine, req)) {
         const m = pages.messages;
         await pages.refuse(req, res, 403, { title: m.forbiddenTitle, message: m.csrfMessage }, { state: 'forbidden' });
         return;
       }
 
       if (token !== undefined) {
-        if (hasApproval(state, action, userName, now)) {
+        if (records.hasApproval(req, action, userName)) {
           stripGrantField(req);
           pass(req, next, 'max-age');
           return;
         }
-        core.emit('grant-refused', { userName, actionName: action, kind: 'action' });
+        engine.emit('grant-refused', { userName, actionName: action, kind: 'action' });
         const m = pages.messages;
         await pages.refuse(req, res, 403, { title: m.grantRefusedTitle, message: m.grantRefusedMessage }, {
           status: 'denied',
@@ -158,7 +156,7 @@ export function createGuardFactory(flows: FlowResponder) {
         return;
       }
 
-      if (hasApproval(state, action, userName, now)) {
+      if (records.hasApproval(req, action, userName)) {
         pass(req, next, 'max-age');
         return;
       }
@@ -182,43 +180,25 @@ export function createGuardFactory(flows: FlowResponder) {
         await pages.refuse(req, res, 415, { title: m.badRequestTitle, message: m.unsupportedRequestMessage });
         return;
       }
-      const flow = core.newFlow({
+      const flow = engine.newFlow({
         kind: 'action',
         userName,
         actionName: action,
         automationAllowed,
-        terminalId: core.terminalIdOf(req),
+        terminalId: engine.terminalIdOf(req),
         held,
         maxAgeMs,
         // "Try again" after a denied form goes back to the page it came from (a GET retries itself).
         failureRedirect: held.method === 'GET' || held.method === 'HEAD' ? undefined : refererPath(req.get('referer'), req.get('host')),
       });
-      const outcome = await core.start(req, flow);
-      switch (outcome.type) {
-        case 'granted':
-        case 'opted-out':
-        case 'fail-open':
-          if (maxAgeMs > 0 && outcome.type === 'granted') {
-            putApproval(state, action, { userName, expiresAt: now + maxAgeMs }, now);
-            await core.save(req);
-          }
-          pass(req, next, outcome.type);
-          return;
-        case 'pending':
-        case 'pair':
-        case 'name':
-          await flows.park(req, res, flow);
-          return;
-        case 'pairing-required':
-          await flows.pairingRequired(req, res, flow, outcome.pairingRemoved);
-          return;
-        case 'denied':
-          await flows.failed(req, res, flow, 'denied');
-          return;
-        case 'rate-limited':
-          await flows.rateLimited(req, res, undefined);
-          return;
-      }
+      const outcome = await engine.approvals.start(req, flow);
+      await flows.settle(req, res, flow, outcome, async (approved: ApprovedOutcome) => {
+        if (maxAgeMs > 0 && approved.type === 'granted') {
+          records.rememberApproval(req, action, { userName, expiresAt: now + maxAgeMs });
+          await records.commit(req);
+        }
+        pass(req, next, approved.type);
+      });
     }
 
     return (req, res, next) => {

@@ -1,12 +1,13 @@
-import { StrategyBase } from './passport-base.js';
-import { ToopherError } from '../errors.js';
-import { ToopherCore } from '../engine/core.js';
+import { answerOutcome, type ApprovedOutcome, type RefusedOutcome } from '../engine/answer-outcome.js';
 import { checkPagesMounted } from '../engine/diagnostics.js';
+import { ToopherEngine } from '../engine/engine.js';
 import type { ResolvedToopherConfig, ToopherStrategyOptions } from '../engine/options.js';
 import { resolveStrategyOptions } from '../engine/options.js';
-import { putPending } from '../engine/session-state.js';
 import type { RequestLike } from '../engine/request-like.js';
 import { safeReturnPath } from '../engine/return-url.js';
+import type { FlowRecord } from '../engine/session-state.js';
+import { ToopherError } from '../errors.js';
+import { StrategyBase } from './passport-base.js';
 
 /**
  * Options of `passport.authenticate('toopher', options)` that this strategy reads.
@@ -59,13 +60,20 @@ export interface ToopherSuccessInfo {
   readonly returnTo?: string;
 }
 
-const secretCore = new WeakMap<object, ToopherCore>();
+/**
+ * Internal (not exported from the package): the key under which
+ * `createToopher` hands the strategy the engine it shares with the router
+ * and the guard, instead of options.
+ */
+export const sharedEngine: unique symbol = Symbol('passport-toopher shared engine');
 
-/** Internal: lets `createToopher` share one engine with the strategy it builds. */
-export function createStrategyWithCore<TUser>(core: ToopherCore): ToopherStrategy<TUser> {
-  const token = {};
-  secretCore.set(token, core);
-  return new ToopherStrategy<TUser>(token as unknown as ToopherStrategyOptions<TUser>);
+/** Internal: what `createToopher` passes to `new ToopherStrategy`. */
+export interface SharedEngine {
+  readonly [sharedEngine]: ToopherEngine;
+}
+
+function isSharedEngine(options: unknown): options is SharedEngine {
+  return typeof options === 'object' && options !== null && sharedEngine in options;
 }
 
 function field(container: unknown, name: string): unknown {
@@ -91,19 +99,18 @@ function completesItself(options: ToopherAuthenticateOptions): boolean {
 export class ToopherStrategy<TUser = unknown> extends StrategyBase {
   /** Passport's name for this strategy (default `'toopher'`). */
   readonly name: string;
-  private readonly _core: ToopherCore;
+  private readonly _engine: ToopherEngine;
 
   /** Validates `options` at once; throws `ToopherConfigError` naming a bad option. */
-  constructor(options: ToopherStrategyOptions<TUser>) {
+  constructor(options: ToopherStrategyOptions<TUser> | SharedEngine) {
     super();
-    const shared = typeof options === 'object' && options !== null ? secretCore.get(options) : undefined;
-    this._core = shared ?? new ToopherCore(resolveStrategyOptions(options));
-    this.name = this._core.config.name;
+    this._engine = isSharedEngine(options) ? options[sharedEngine] : new ToopherEngine(resolveStrategyOptions(options));
+    this.name = this._engine.config.name;
   }
 
   /** The resolved configuration (frozen). */
   get config(): ResolvedToopherConfig {
-    return this._core.config;
+    return this._engine.config;
   }
 
   /** Called by Passport; answers through exactly one of success/fail/redirect/error. */
@@ -114,9 +121,9 @@ export class ToopherStrategy<TUser = unknown> extends StrategyBase {
   }
 
   private async _authenticate(req: RequestLike, options: ToopherAuthenticateOptions): Promise<void> {
-    const core = this._core;
-    const config = core.config;
-    core.sessionOf(req);
+    const engine = this._engine;
+    const config = engine.config;
+    engine.session.sessionOf(req);
     const user = req.user;
     if (user === undefined || user === null || user === false) {
       const failure: ToopherFailure = {
@@ -126,7 +133,7 @@ export class ToopherStrategy<TUser = unknown> extends StrategyBase {
       this.fail(failure, 401);
       return;
     }
-    const userName = core.userNameOf(user);
+    const userName = engine.userNameOf(user);
     const returnTo =
       safeReturnPath(options.returnTo) ?? safeReturnPath(field(req.body, 'returnTo') ?? field(req.query, 'returnTo'));
     const sessionReturnTo =
@@ -137,63 +144,76 @@ export class ToopherStrategy<TUser = unknown> extends StrategyBase {
       safeReturnPath(options.successReturnToOrRedirect) ??
       safeReturnPath(options.successRedirect);
     const failureRedirect = safeReturnPath(options.failureRedirect);
-    const serialized = await core.serializeUser(req, user);
-    const flow = core.newFlow({
+    const serialized = await engine.session.serializeUser(req, user);
+    const flow = engine.newFlow({
       kind: 'login',
       userName,
       user: serialized,
       actionName: config.loginActionName,
       automationAllowed: true,
-      terminalId: core.terminalIdOf(req),
+      terminalId: engine.terminalIdOf(req),
       successRedirect,
       failureRedirect,
     });
-    const outcome = await core.start(req, flow);
+    const outcome = await engine.approvals.start(req, flow);
+    await answerOutcome(outcome, {
+      approved: (approved) => this._signIn(req, user, approved, options, returnTo ?? sessionReturnTo, returnTo),
+      waiting: () => this._park(req, flow),
+      refused: (refusal) => this._refuse(refusal),
+    });
+  }
+
+  /**
+   * Approved at once: Passport's `success()`, or, when that would redirect
+   * to a fixed URL although there is a return URL, the sign-in completed
+   * here with a 303 to the return URL.
+   */
+  private async _signIn(
+    req: RequestLike,
+    user: unknown,
+    outcome: ApprovedOutcome,
+    options: ToopherAuthenticateOptions,
+    target: string | undefined,
+    returnTo: string | undefined,
+  ): Promise<void> {
+    if (target !== undefined && completesItself(options)) {
+      // Consumed like Passport's successReturnToOrRedirect does (before logIn, so keepSessionInfo cannot bring it back).
+      if (options.successReturnToOrRedirect !== undefined) delete (req.session as unknown as Record<string, unknown>)['returnTo'];
+      await this._engine.session.logIn(req, user, { keepSessionInfo: field(options, 'keepSessionInfo') === true });
+      this.redirect(target, 303);
+      return;
+    }
+    const info: ToopherSuccessInfo = {
+      toopher: outcome.type,
+      automated: outcome.type === 'granted' && outcome.automated,
+      ...(returnTo === undefined ? {} : { returnTo }),
+    };
+    this.success(user, info);
+  }
+
+  /** Waiting for the phone, a pairing or a terminal name: the flow is stored and the browser sent to its page. */
+  private async _park(req: RequestLike, flow: FlowRecord): Promise<void> {
+    const engine = this._engine;
+    await engine.records.park(req, flow);
+    checkPagesMounted(engine.pagesRouter, engine.config, req, engine.urlFor(flow));
+    this.redirect(engine.urlFor(flow), 303);
+  }
+
+  private _refuse(outcome: RefusedOutcome): Promise<void> {
     switch (outcome.type) {
-      case 'granted':
-      case 'opted-out':
-      case 'fail-open': {
-        const target = returnTo ?? sessionReturnTo;
-        if (target !== undefined && completesItself(options)) {
-          // Consumed like Passport's successReturnToOrRedirect does (before logIn, so keepSessionInfo cannot bring it back).
-          if (options.successReturnToOrRedirect !== undefined) delete (req.session as unknown as Record<string, unknown>)['returnTo'];
-          await core.logIn(req, user, { keepSessionInfo: field(options, 'keepSessionInfo') === true });
-          this.redirect(target, 303);
-          return;
-        }
-        const info: ToopherSuccessInfo = {
-          toopher: outcome.type,
-          automated: outcome.type === 'granted' && outcome.automated,
-          ...(returnTo === undefined ? {} : { returnTo }),
-        };
-        this.success(user, info);
-        return;
-      }
-      case 'pending':
-      case 'pair':
-      case 'name': {
-        putPending(core.stateOf(req, true), flow, config.maxPending, core.now());
-        await core.save(req);
-        checkPagesMounted(core, config, req, core.urlFor(flow));
-        this.redirect(core.urlFor(flow), 303);
-        return;
-      }
       case 'pairing-required':
         // Only guarded actions get this answer; a sign-in goes to the pair page.
         throw new ToopherError('passport-toopher: unexpected pairing-required outcome for a sign-in.', { status: 500 });
-      case 'denied': {
-        const failure: ToopherFailure = { message: 'The sign-in was denied on your phone.', code: 'ERR_TOOPHER_DENIED' };
-        this.fail(failure, 403);
-        return;
-      }
-      case 'rate-limited': {
-        const failure: ToopherFailure = {
-          message: 'Too many approval requests. Wait a minute and try again.',
-          code: 'ERR_TOOPHER_RATE_LIMITED',
-        };
-        this.fail(failure, 429);
-        return;
-      }
+      case 'denied':
+        this.fail({ message: 'The sign-in was denied on your phone.', code: 'ERR_TOOPHER_DENIED' } satisfies ToopherFailure, 403);
+        break;
+      case 'rate-limited':
+        this.fail(
+          { message: 'Too many approval requests. Wait a minute and try again.', code: 'ERR_TOOPHER_RATE_LIMITED' } satisfies ToopherFailure,
+          429,
+        );
+        break;
     }
+    return Promise.resolve();
   }
 }

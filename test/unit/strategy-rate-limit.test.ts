@@ -5,8 +5,8 @@ import { PushRateLimiter, type PushCounter } from '../../src/engine/rate-limit.j
 
 function counterOver(store: MemorySharedStore): PushCounter {
   return {
-    countInStore: (key, windowMs) => store.increment(key, windowMs),
-    uncountInStore: (key) => store.decrement(key),
+    count: (key, windowMs) => store.increment(key, windowMs),
+    uncount: (key) => store.decrement(key),
   };
 }
 
