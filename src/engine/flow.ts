@@ -1,10 +1,9 @@
-import type { ResolvedToopherConfig } from './options.js';
-import { createFlowId, type FlowRecord, type HeldRequest } from './session-state.js';
-
 /**
  * The life of one flow record: how it is made, which page shows it, and how
  * long it (or any copy of it) may still complete.
  */
+import type { ResolvedToopherConfig } from './options.js';
+import { createFlowId, type FlowRecord, type HeldRequest } from './session-state.js';
 
 /** How long a user may take on the pair or terminal-naming page. */
 export const FLOW_STEP_MS = 10 * 60_000;

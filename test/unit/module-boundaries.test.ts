@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(fileURLToPath(import.meta.url), '../../../..');
 const srcDir = join(root, 'src');
 
-/** Which top-level parts of src/ each part may import (STYLE.md §4). */
+/** Which top-level parts of src/ each part may import (docs/architecture.md, "Which way things run"). */
 const allowed: Record<string, readonly string[]> = {
   api: ['api', 'internal', 'errors'],
   engine: ['engine', 'api', 'errors', 'internal'],
@@ -25,6 +25,7 @@ const forbiddenPackages: Record<string, readonly string[]> = {
   api: ['express', 'passport', 'express-session'],
   sandbox: ['oauth-1.0a', 'got'],
   views: ['express', 'passport'],
+  engine: ['express', 'passport', 'express-session'],
   // RedisSharedStore takes any client structurally; neither library is a dependency.
   redis: ['redis', 'ioredis', '@redis/client'],
 };
@@ -45,10 +46,10 @@ function partOf(file: string): string {
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g)].map((m) => m[1] ?? '');
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'";]*?from\s+['"]([^'"]+)['"]/g)].map((m) => m[1] ?? '');
 }
 
-test('every src import follows the module boundaries of the style guide', () => {
+test('every src import follows the module boundaries of docs/architecture.md', () => {
   const violations: string[] = [];
   for (const file of sourceFiles(srcDir)) {
     const part = partOf(file);
@@ -73,4 +74,31 @@ test('example-app and browser tests import the package by name, never from src',
     .filter((file) => importsOf(file).some((spec) => /(^|\/)src\//.test(spec)))
     .map((file) => relative(root, file));
   assert.deepEqual(offenders, []);
+});
+
+test('no src files import each other in a circle', () => {
+  const graph = new Map<string, string[]>();
+  for (const file of sourceFiles(srcDir)) {
+    const targets = importsOf(file)
+      .filter((spec) => spec.startsWith('.'))
+      .map((spec) => resolve(file, '..', spec).replace(/\.js$/, '.ts'));
+    graph.set(file, targets);
+  }
+  const done = new Set<string>();
+  const onPath: string[] = [];
+  const circles: string[] = [];
+  const visit = (file: string): void => {
+    const at = onPath.indexOf(file);
+    if (at !== -1) {
+      circles.push([...onPath.slice(at), file].map((f) => relative(root, f)).join(' -> '));
+      return;
+    }
+    if (done.has(file)) return;
+    onPath.push(file);
+    for (const target of graph.get(file) ?? []) visit(target);
+    onPath.pop();
+    done.add(file);
+  };
+  for (const file of graph.keys()) visit(file);
+  assert.deepEqual(circles, []);
 });
