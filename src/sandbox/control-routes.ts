@@ -1,6 +1,7 @@
 import express from 'express';
 import type { NextFunction, Request, Response, Router } from 'express';
 import { z } from 'zod';
+import { CONTROL_TOKEN_FIELD, type ControlAccess, controlGuard, requireFormToken } from './control-guard.js';
 import type { FaultState } from './faults.js';
 import { parseLenientBoolean } from './params.js';
 import { PHONE_CSS, renderPhonePage } from './phone-page.js';
@@ -44,6 +45,7 @@ function controlBody(req: Request): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};
   const rest: Record<string, unknown> = { ...(body as Record<string, unknown>) };
   delete rest['return_to'];
+  delete rest[CONTROL_TOKEN_FIELD];
   return rest;
 }
 
@@ -72,6 +74,7 @@ export interface ControlRouterOptions {
   readonly faults: FaultState;
   readonly maxBodyBytes: number;
   readonly showRequester: boolean;
+  readonly access: ControlAccess;
 }
 
 /**
@@ -113,7 +116,8 @@ export function createControlRouter(options: ControlRouterOptions): Router {
     return typeof value === 'string' ? value : '';
   };
 
-  router.use('/sandbox', ...parsers);
+  router.use(controlGuard(options.access));
+  router.use('/sandbox', ...parsers, requireFormToken(options.access));
   router.post(
     '/sandbox/pairing_phrases',
     control(
@@ -213,6 +217,7 @@ export function createControlRouter(options: ControlRouterOptions): Router {
           refreshSeconds: refresh ? 2 : undefined,
           returnTo: self,
           showRequester: options.showRequester,
+          token: options.access.token,
         }),
       );
   });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { ToopherConfigError } from '../errors.js';
 import { randomToken } from '../internal/random.js';
+import { ControlAccess } from './control-guard.js';
 import { faultsSchema, autoRespondSchema, parseControl } from './control-routes.js';
 import { FaultState } from './faults.js';
 import { createSandboxApp } from './server.js';
@@ -57,6 +58,8 @@ const optionsSchema = z.strictObject({
   timestampWindowSeconds: z.number().int().positive().default(300),
   maxBodyBytes: z.number().int().min(1024).default(16_384),
   maxParameterLength: z.number().int().min(16).default(1000),
+  allowedHosts: z.array(z.string().min(1).max(255).regex(/^[\w.[\]:-]+$/, 'must be a host name, optionally with :port')).max(50).default([]),
+  maxPairingPhrases: z.number().int().positive().max(100_000).default(100),
 });
 
 /** A random consumer key/secret pair, as the CLI and `createSandbox()` use when none is given. */
@@ -92,7 +95,9 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     pairingTimeoutMs: resolved.pairingTimeoutMs,
     phraseTimeoutMs: resolved.phraseTimeoutMs,
     otpRateLimit: resolved.otpRateLimit,
+    maxPhrases: resolved.maxPairingPhrases,
   });
+  const access = new ControlAccess(randomToken(18), resolved.allowedHosts);
   const faults = new FaultState();
   const app = createSandboxApp({
     store,
@@ -101,6 +106,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     maxBodyBytes: resolved.maxBodyBytes,
     maxParameterLength: resolved.maxParameterLength,
     showRequester: consumers.length > 1,
+    access,
   });
   const server = createServer(app);
   server.keepAliveTimeout = 5_000;
@@ -114,6 +120,13 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const { port, address, family } = server.address() as AddressInfo;
   const host = family === 'IPv6' ? `[${address}]` : address;
   const url = `http://${host}:${port}`;
+  access.listening(host, port);
+  if (!isLoopback(address)) {
+    process.emitWarning(
+      `The Toopher sandbox listens on ${url}, not on a loopback address: anyone who can reach it can pair, approve and read one-time passwords through its control API and phone page. Use it only on a trusted network.`,
+      { code: 'TOOPHER_SANDBOX_PUBLIC' },
+    );
+  }
 
   const phone: SandboxPhone = {
     createPairingPhrase: () => Promise.resolve(store.phoneCreatePhrase()),
@@ -142,6 +155,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     apiUrl: `${url}/v1`,
     consumerKey: first.key,
     consumerSecret: first.secret,
+    controlToken: access.token,
     phone,
     close: () => {
       closing ??= new Promise<void>((resolve) => {
@@ -161,4 +175,8 @@ function attempt<T>(fn: () => T): Promise<T> {
   } catch (err) {
     return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }

@@ -15,6 +15,8 @@ export interface PhonePageModel {
   readonly returnTo: string;
   /** Show the requester column (more than one consumer). */
   readonly showRequester: boolean;
+  /** The control token, carried by every form (see control-guard.ts). */
+  readonly token: string;
 }
 
 function pairingState(p: SandboxPairing): string {
@@ -30,8 +32,8 @@ function requestState(r: SandboxAuthenticationRequest): string {
   return r.automated ? `${outcome} (automated)` : outcome;
 }
 
-function form(action: string, returnTo: string, fields: Record<string, string>, label: string): string {
-  const hidden = Object.entries(fields)
+function form(action: string, returnTo: string, fields: Record<string, string>, label: string, token: string): string {
+  const hidden = Object.entries({ ...fields, sandbox_token: token })
     .map(([name, value]) => `<input type="hidden" name="${e(name)}" value="${e(value)}">`)
     .join('');
   return `<form method="post" action="${e(action)}"><input type="hidden" name="return_to" value="${e(returnTo)}">${hidden}<button type="submit">${e(label)}</button></form>`;
@@ -52,10 +54,10 @@ export function renderPhonePage(model: PhonePageModel): string {
     .map(({ pairing: p, otp }) => {
       const actions: string[] = [];
       if (p.pending) {
-        actions.push(form(`/sandbox/pairings/${p.id}/respond`, returnTo, { granted: 'true' }, 'Grant'));
-        actions.push(form(`/sandbox/pairings/${p.id}/respond`, returnTo, { granted: 'false' }, 'Deny'));
+        actions.push(form(`/sandbox/pairings/${p.id}/respond`, returnTo, { granted: 'true' }, 'Grant', model.token));
+        actions.push(form(`/sandbox/pairings/${p.id}/respond`, returnTo, { granted: 'false' }, 'Deny', model.token));
       }
-      if (!p.deactivated) actions.push(form(`/sandbox/pairings/${p.id}/deactivate`, returnTo, {}, 'Deactivate'));
+      if (!p.deactivated) actions.push(form(`/sandbox/pairings/${p.id}/deactivate`, returnTo, {}, 'Deactivate', model.token));
       const showOtp = p.enabled && !p.deactivated;
       return `<tr id="pairing-${e(p.id)}"><td>${e(p.user.name)}</td>${requesterCell(p.user.requester.name)}<td>${pairingState(p)}</td><td>${showOtp ? `<code class="otp">${e(otp)}</code>` : '—'}</td><td><code>${e(p.id)}</code></td><td>${actions.join('')}</td></tr>`;
     })
@@ -70,9 +72,9 @@ export function renderPhonePage(model: PhonePageModel): string {
       const path = `/sandbox/authentication_requests/${r.id}/respond`;
       const actions = r.pending
         ? [
-            form(path, returnTo, { granted: 'true' }, 'Grant'),
-            form(path, returnTo, { granted: 'false' }, 'Deny'),
-            form(path, returnTo, { granted: 'true', automate: 'true' }, 'Grant and automate'),
+            form(path, returnTo, { granted: 'true' }, 'Grant', model.token),
+            form(path, returnTo, { granted: 'false' }, 'Deny', model.token),
+            form(path, returnTo, { granted: 'true', automate: 'true' }, 'Grant and automate', model.token),
           ].join('')
         : '';
       return `<tr id="request-${e(r.id)}"><td>${e(r.user.name)}</td>${requesterCell(r.user.requester.name)}<td>${e(r.terminal.name)}</td><td>${e(r.action.name)}</td><td>${e(requestState(r))}</td><td>${e(r.reason)}</td><td>${actions}</td></tr>`;
@@ -112,7 +114,7 @@ ${model.notice === undefined ? '' : `<p role="status" class="notice">${e(model.n
 <p>${refreshLink}</p>
 <form method="get" action="/phone"><label for="user_name">Show user</label> <select id="user_name" name="user_name">${options}</select> <button type="submit">Show</button></form>
 <h2>Pair a new phone</h2>
-${form('/sandbox/pairing_phrases', returnTo, {}, 'New pairing phrase')}
+${form('/sandbox/pairing_phrases', returnTo, {}, 'New pairing phrase', model.token)}
 <p>Type an unused phrase into the website's pairing form, then grant the pairing below.</p>
 ${phrases}
 <h2>Authentication requests</h2>

@@ -1,6 +1,7 @@
 import express from 'express';
 import type { Express, NextFunction, Request, Response } from 'express';
 import { createApiRouter, apiErrorHandler } from './api-routes.js';
+import type { ControlAccess } from './control-guard.js';
 import { createControlRouter } from './control-routes.js';
 import { type FaultState, faultMiddleware } from './faults.js';
 import { SandboxError } from './sandbox-error.js';
@@ -13,6 +14,7 @@ export interface SandboxAppOptions {
   readonly maxBodyBytes: number;
   readonly maxParameterLength: number;
   readonly showRequester: boolean;
+  readonly access: ControlAccess;
 }
 
 /** The Express app of one sandbox: `/v1` (faults apply here only), `/sandbox`, `/phone`. */

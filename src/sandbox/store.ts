@@ -106,6 +106,8 @@ export interface StoreOptions {
   readonly pairingTimeoutMs: number;
   readonly phraseTimeoutMs: number;
   readonly otpRateLimit: false | { readonly maxAttempts: number; readonly windowMs: number };
+  /** Unused phrases kept at most (the oldest are forgotten first). */
+  readonly maxPhrases?: number;
 }
 
 const USER_UNKNOWN = (): SandboxError => conflict(705, 'No matching user exists.');
@@ -128,6 +130,7 @@ export class SandboxStore {
   private readonly _pairingTimeoutMs: number;
   private readonly _phraseTimeoutMs: number;
   private readonly _otpRateLimit: StoreOptions['otpRateLimit'];
+  private readonly _maxPhrases: number;
   private readonly _consumers = new Map<string, ConsumerRecord>();
   private readonly _users = new Map<string, UserRecord>();
   private readonly _pairings = new Map<string, PairingRecord>();
@@ -149,6 +152,7 @@ export class SandboxStore {
     this._pairingTimeoutMs = options.pairingTimeoutMs;
     this._phraseTimeoutMs = options.phraseTimeoutMs;
     this._otpRateLimit = options.otpRateLimit;
+    this._maxPhrases = options.maxPhrases ?? 100;
     options.consumers.forEach((c, index) => {
       const name = c.name ?? `Sandbox requester${options.consumers.length > 1 ? ` ${index + 1}` : ''}`;
       this._consumers.set(c.key, { key: c.key, secret: c.secret, id: randomId(), name });
@@ -400,6 +404,11 @@ export class SandboxStore {
     let phrase = randomPairingPhrase();
     while (this._phrases.has(phrase)) phrase = randomPairingPhrase();
     this._phrases.set(phrase, this._clock());
+    // Unauthenticated callers must not grow memory or the phone page without bound.
+    for (const oldest of this._phrases.keys()) {
+      if (this._phrases.size <= this._maxPhrases) break;
+      this._phrases.delete(oldest);
+    }
     return phrase;
   }
 

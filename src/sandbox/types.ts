@@ -41,6 +41,13 @@ export interface SandboxOptions {
   readonly maxBodyBytes?: number;
   /** Longest accepted parameter value in characters (default 1000); longer values get 400. */
   readonly maxParameterLength?: number;
+  /**
+   * More host names (or `host:port`) the control API and phone page answer to, besides the loopback
+   * names and the bound address (default none). Requests naming any other `Host` get 421.
+   */
+  readonly allowedHosts?: readonly string[];
+  /** Unused pairing phrases kept at most; creating more forgets the oldest (default 100). */
+  readonly maxPairingPhrases?: number;
 }
 
 /** A user as `/v1` returns it. */
@@ -158,6 +165,11 @@ export interface Sandbox {
   readonly consumerKey: string;
   /** The first consumer's secret. */
   readonly consumerSecret: string;
+  /**
+   * Lets a non-JSON POST through to the control API: send it as the `x-sandbox-token` header. JSON
+   * requests need no token (a web page cannot send them cross-origin).
+   */
+  readonly controlToken: string;
   readonly phone: SandboxPhone;
   /** Stops listening, drops every connection (including hung ones) and cancels timers. */
   close(): Promise<void>;

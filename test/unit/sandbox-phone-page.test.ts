@@ -14,7 +14,15 @@ const model: PhonePageModel = {
   refreshSeconds: 2,
   returnTo: '/phone?user_name=A%26B',
   showRequester: true,
+  token: 'tok&en',
 };
+
+test('every form carries the control token', () => {
+  const html = renderPhonePage(model);
+  const forms = html.match(/<form method="post"[^]*?<\/form>/g) ?? [];
+  assert.ok(forms.length >= 2);
+  for (const form of forms) assert.match(form, /<input type="hidden" name="sandbox_token" value="tok&amp;en">/);
+});
 
 test('escapes every user-controlled value, in text and attributes', () => {
   const html = renderPhonePage(model);
