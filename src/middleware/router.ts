@@ -102,6 +102,7 @@ export function createToopherRouter(flows: FlowResponder): Router {
       checkAction: `${base}/pending/${id}`,
       cancelAction: `${base}/pending/${id}/cancel`,
       ...(flow.stage === 'auth' ? { otpAction: `${base}/pending/${id}/otp` } : {}),
+      ...(flow.stage === 'auth' && flow.otpRequired === true ? { otpOnly: true } : {}),
       ...(otpError === undefined ? {} : { otpError }),
       ...(flow.terminalName === undefined ? {} : { terminalName: flow.terminalName }),
       ...(flow.stage === 'pairing' ? {} : { actionName: flow.actionName }),

@@ -26,6 +26,7 @@ export const autoRespondSchema = z.strictObject({
   automate: lenientBoolean.optional(),
 });
 
+const requireOtpSchema = z.object({ required: lenientBoolean });
 const respondSchema = z.object({ granted: lenientBoolean, automate: lenientBoolean.optional() });
 
 /** Parses a control body with `schema`, answering 400 with the first problem. */
@@ -139,6 +140,13 @@ export function createControlRouter(options: ControlRouterOptions): Router {
     '/sandbox/pairings/:id/deactivate',
     control((req) => {
       store.phoneDeactivatePairing(id(req));
+      return {};
+    }),
+  );
+  router.post(
+    '/sandbox/pairings/:id/require_otp',
+    control((req) => {
+      store.phoneSetOtpRequired(id(req), parseControl(requireOtpSchema, controlBody(req)).required);
       return {};
     }),
   );

@@ -133,6 +133,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     listPairings: (userName) => attempt(() => store.phoneListPairings(userName)),
     respondToPairing: (id, granted) => attempt(() => store.phoneRespondToPairing(id, granted)),
     deactivatePairing: (id) => attempt(() => store.phoneDeactivatePairing(id)),
+    setOtpRequired: (id, required) => attempt(() => store.phoneSetOtpRequired(id, required)),
     getOtp: (id) => attempt(() => store.phoneOtp(id)),
     listAuthenticationRequests: (userName) => attempt(() => store.phoneListRequests(userName)),
     respondToAuthenticationRequest: (id, granted, automate) =>

@@ -22,11 +22,12 @@ export interface PhonePageModel {
 function pairingState(p: SandboxPairing): string {
   if (p.deactivated) return 'deactivated';
   if (p.pending) return 'pending';
-  return p.enabled ? 'active' : 'denied';
+  if (!p.enabled) return 'denied';
+  return p.otp_required ? 'active, OTP required' : 'active';
 }
 
 function requestState(r: SandboxAuthenticationRequest): string {
-  if (r.pending) return 'pending';
+  if (r.pending) return r.reason_code === 708 ? 'waiting for an OTP on the website' : 'pending';
   if (r.cancelled) return 'cancelled';
   const outcome = r.granted ? 'granted' : 'denied';
   return r.automated ? `${outcome} (automated)` : outcome;
@@ -57,7 +58,11 @@ export function renderPhonePage(model: PhonePageModel): string {
         actions.push(form(`/sandbox/pairings/${p.id}/respond`, returnTo, { granted: 'true' }, 'Grant', model.token));
         actions.push(form(`/sandbox/pairings/${p.id}/respond`, returnTo, { granted: 'false' }, 'Deny', model.token));
       }
-      if (!p.deactivated) actions.push(form(`/sandbox/pairings/${p.id}/deactivate`, returnTo, {}, 'Deactivate', model.token));
+      if (!p.deactivated) {
+        const otpLabel = p.otp_required ? 'Allow push again' : 'Require OTP';
+        actions.push(form(`/sandbox/pairings/${p.id}/require_otp`, returnTo, { required: String(!p.otp_required) }, otpLabel, model.token));
+        actions.push(form(`/sandbox/pairings/${p.id}/deactivate`, returnTo, {}, 'Deactivate', model.token));
+      }
       const showOtp = p.enabled && !p.deactivated;
       return `<tr id="pairing-${e(p.id)}"><td>${e(p.user.name)}</td>${requesterCell(p.user.requester.name)}<td>${pairingState(p)}</td><td>${showOtp ? `<code class="otp">${e(otp)}</code>` : '—'}</td><td><code>${e(p.id)}</code></td><td>${actions.join('')}</td></tr>`;
     })
@@ -70,7 +75,7 @@ export function renderPhonePage(model: PhonePageModel): string {
   const requestRows = model.requests
     .map((r) => {
       const path = `/sandbox/authentication_requests/${r.id}/respond`;
-      const actions = r.pending
+      const actions = r.pending && r.reason_code !== 708
         ? [
             form(path, returnTo, { granted: 'true' }, 'Grant', model.token),
             form(path, returnTo, { granted: 'false' }, 'Deny', model.token),

@@ -66,6 +66,8 @@ export interface SandboxPairing {
   readonly enabled: boolean;
   readonly pending: boolean;
   readonly deactivated: boolean;
+  /** Sandbox only: authentications answer reason_code 708 and wait for an OTP. */
+  readonly otp_required: boolean;
   readonly totp_length: number;
   readonly reason: string;
   readonly user: SandboxUser;
@@ -141,6 +143,11 @@ export interface SandboxPhone {
   listPairings(userName?: string): Promise<SandboxPairing[]>;
   /** Accepts or refuses a pending pairing. */
   respondToPairing(pairingId: string, granted: boolean): Promise<void>;
+  /**
+   * Makes the pairing's user answer with a one-time password: `initiate` then sends no push and answers a
+   * pending request with `reason_code` 708 ("User requires OTP authentication"), decided by `otp_auth`.
+   */
+  setOtpRequired(pairingId: string, required: boolean): Promise<void>;
   /** Removes the pairing from the phone: later authentications answer 707. */
   deactivatePairing(pairingId: string): Promise<void>;
   /** The pairing's current 6-digit TOTP (RFC 6238, SHA1, 30 s) at the sandbox clock's time. */

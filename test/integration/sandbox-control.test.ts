@@ -51,6 +51,7 @@ test('drives a whole pairing and login through the JSON control API', async (t) 
   const otp = (await control(sandbox, 'GET', `/sandbox/pairings/${pairingId}/otp`)).json as Json;
   assert.match(String(otp['otp']), /^\d{6}$/);
 
+  await api.post('user_terminals/create', { user_name: 'carol', name: 'pc' });
   const started = (await api.post('authentication_requests/initiate', { user_name: 'carol', terminal_name: 'pc' })).json as Json;
   const requests = (await control(sandbox, 'GET', '/sandbox/authentication_requests?user_name=carol')).json as Json[];
   assert.equal(requests[0]?.['id'], started['id']);

@@ -6,7 +6,7 @@ const user = { id: 'u1', name: 'A&B "q"', toopher_authentication_enabled: true, 
 
 const model: PhonePageModel = {
   phrases: ['brave amber turtle'],
-  pairings: [{ pairing: { id: 'p1', enabled: true, pending: false, deactivated: false, totp_length: 6, reason: '', user }, otp: '123456' }],
+  pairings: [{ pairing: { id: 'p1', enabled: true, pending: false, deactivated: false, otp_required: false, totp_length: 6, reason: '', user }, otp: '123456' }],
   requests: [],
   userNames: ['A&B "q"'],
   userName: 'A&B "q"',
