@@ -6,6 +6,7 @@ import { randomToken } from '../internal/random.js';
 import { ControlAccess } from './control-guard.js';
 import { faultsSchema, autoRespondSchema, parseControl } from './control-routes.js';
 import { FaultState } from './faults.js';
+import { acceptChunkedWithContentLength } from './http-framing.js';
 import { createSandboxApp } from './server.js';
 import { SandboxStore } from './store.js';
 import type {
@@ -110,6 +111,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   });
   const server = createServer(app);
   server.keepAliveTimeout = 5_000;
+  acceptChunkedWithContentLength(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(resolved.port, resolved.host, () => {
