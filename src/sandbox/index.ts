@@ -89,9 +89,10 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const resolved = resolveOptions(options);
   const consumers = resolved.consumers ?? [createRandomConsumer()];
   const first = consumers[0] ?? createRandomConsumer();
+  const clock = resolved.clock ?? (() => Date.now());
   const store = new SandboxStore({
     consumers,
-    clock: resolved.clock ?? (() => Date.now()),
+    clock,
     pendingTimeoutMs: resolved.pendingTimeoutMs,
     pairingTimeoutMs: resolved.pairingTimeoutMs,
     phraseTimeoutMs: resolved.phraseTimeoutMs,
@@ -108,6 +109,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     maxParameterLength: resolved.maxParameterLength,
     showRequester: consumers.length > 1,
     access,
+    clock,
   });
   const server = createServer(app);
   server.keepAliveTimeout = 5_000;
