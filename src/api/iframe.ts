@@ -47,6 +47,8 @@ export interface AuthenticationUrlOptions {
 }
 
 export interface UserManagementUrlOptions {
+  /** Sent as `session_token` and echoed signed in the postback; needed to validate the result. */
+  readonly sessionToken?: string;
   readonly resetEmail?: string;
   readonly ttlSeconds?: number;
   readonly extras?: Extras;
@@ -115,6 +117,7 @@ export class ToopherIframe {
       ['username', userName],
       ['reset_email', options.resetEmail ?? ''],
     ];
+    if (options.sessionToken !== undefined) params.push(['session_token', options.sessionToken]);
     return this._signedUrl('web/manage_user', params, options.extras, options.ttlSeconds);
   }
 
