@@ -132,7 +132,7 @@ export class ToopherIframe {
   }
 
   /** True only for a validated, decided and granted authentication request. */
-  static isGranted(postback: IframePostback): boolean {
+  static isGranted(postback: IframePostback): postback is Extract<IframePostback, { type: 'authentication_request' }> {
     return postback.type === 'authentication_request' && postback.authenticationRequest.granted && !postback.authenticationRequest.pending;
   }
 

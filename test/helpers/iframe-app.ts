@@ -36,7 +36,7 @@ class ToopherIframeStrategy extends Strategy {
     }
     try {
       const result = this._iframe.processPostback(data, { sessionToken: iframeToken });
-      const ok = ToopherIframe.isGranted(result) && result.type === 'authentication_request' && result.authenticationRequest.user.name === pendingUser;
+      const ok = ToopherIframe.isGranted(result) && result.authenticationRequest.user.name === pendingUser;
       if (ok) this.success({ name: pendingUser });
       else this.fail(401);
     } catch {
