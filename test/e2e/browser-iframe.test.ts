@@ -1,7 +1,7 @@
 /** The hosted iframe flow in Chromium: the sandbox's iframe inside an app page, relayed by toopher-iframe.js. */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { createSandbox } from '../../src/sandbox/index.js';
+import { createSandbox } from 'passport-toopher/sandbox';
 import { browserPool } from '../helpers/e2e-app.js';
 import { startIframeApp } from '../helpers/iframe-app.js';
 import { skipUnlessChromium } from '../helpers/requirements.js';

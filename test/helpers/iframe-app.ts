@@ -4,8 +4,8 @@ import session from 'express-session';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { Strategy } from 'passport-strategy';
-import { ToopherApi, ToopherIframe, createToopher } from '../../src/index.js';
-import type { Sandbox } from '../../src/sandbox/index.js';
+import { ToopherApi, ToopherIframe, createToopher } from 'passport-toopher';
+import type { Sandbox } from 'passport-toopher/sandbox';
 import { close, listen } from './listen.js';
 
 interface IframeSession {
