@@ -211,3 +211,23 @@ function signedHeader(sandbox: Sandbox, url: string, params: [string, string][])
   const oauth = oauthParameters({ method: 'GET', url: `${url}?${new URLSearchParams(params).toString()}`, consumerKey: sandbox.consumerKey, consumerSecret: sandbox.consumerSecret });
   return oauth;
 }
+
+test('inline pairing by QR code: the page shows the code, the phone grants, the result is a pairing', async (t) => {
+  const { sandbox, iframe } = await start(t);
+  const browser = new IframeBrowser(sandbox);
+  await browser.open(iframe.userManagementUrl('scanner', { sessionToken: 'q1' }));
+  assert.equal(browser.stage, 'Pair your phone with Toopher');
+  await browser.submit('pair_qr', {});
+  assert.equal(browser.stage, 'pairing_wait');
+  const image = /<img src="([^"]+qr\.png)"/.exec(browser.page)?.[1];
+  assert.ok(image);
+  const png = await fetch(new URL(image, sandbox.url));
+  assert.equal(png.headers.get('content-type'), 'image/png');
+  assert.deepEqual([...new Uint8Array(await png.arrayBuffer()).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+  const [pairing] = await sandbox.phone.listPairings('scanner');
+  assert.ok(pairing?.pending);
+  await sandbox.phone.respondToPairing(pairing.id, true);
+  await browser.load();
+  const result = iframe.processPostback(browser.result, { sessionToken: 'q1' });
+  assert.deepEqual([result.type, result.type === 'pairing' && result.pairing.enabled], ['pairing', true]);
+});

@@ -85,6 +85,17 @@ export class IframeFlow {
   pairWithPhrase(session: IframeSession, phrase: string): void {
     const pairing = this._store.createPairingWithPhrase(session.request.consumerKey, phrase, { name: session.request.userName });
     session.pairingId = pairing.id;
+    delete session.pairingByQr;
+    session.stage = 'pairing_wait';
+    delete session.notice;
+    this.refresh(session);
+  }
+
+  /** Inline pairing by QR code: the phone "scans" it on the phone page (Grant), as for `pairings/create/qr`. */
+  pairWithQr(session: IframeSession): void {
+    const pairing = this._store.createPairingForQr(session.request.consumerKey, session.request.userName);
+    session.pairingId = pairing.id;
+    session.pairingByQr = true;
     session.stage = 'pairing_wait';
     delete session.notice;
     this.refresh(session);

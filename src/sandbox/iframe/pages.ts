@@ -8,7 +8,7 @@ import type { IframeSession } from './sessions.js';
  */
 
 export const IFRAME_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'";
 
 function page(title: string, body: string, data: Record<string, string> = {}): string {
   const attributes = Object.entries(data)
@@ -53,12 +53,16 @@ export function renderSessionPage(session: IframeSession, pairing: SandboxPairin
       return page(
         'Pair your phone with Toopher',
         `<p>Open the Toopher app (on the sandbox: the phone page), make a pairing phrase and type it here to protect <strong>${e(userName)}</strong>.</p>${notice(session)}` +
-          form(session, 'pair', '<label for="pairing_phrase">Pairing phrase</label> <input id="pairing_phrase" name="pairing_phrase" autocomplete="off" required maxlength="200">', 'Pair'),
+          form(session, 'pair', '<label for="pairing_phrase">Pairing phrase</label> <input id="pairing_phrase" name="pairing_phrase" autocomplete="off" required maxlength="200">', 'Pair') +
+          `<p>Or scan a code with the app:</p>${form(session, 'pair_qr', '', 'Show a QR code')}`,
       );
     case 'pairing_wait':
       return page(
         'Accept the pairing on your phone',
-        `<p role="status">Waiting for your phone to accept the pairing…</p><noscript><p>Reload this page once you accepted.</p></noscript>`,
+        (session.pairingByQr === true
+          ? `<p>Scan this code with the Toopher app.</p><img src="/v1/web/s/${e(session.id)}/qr.png" alt="Pairing QR code" width="228" height="228">`
+          : '') +
+          `<p role="status">Waiting for your phone to accept the pairing…</p><noscript><p>Reload this page once you accepted.</p></noscript>`,
         waitingData(session),
       );
     case 'name_terminal':

@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response, Router } from 'express';
 import { debug } from '../../internal/debug.js';
 import { randomToken } from '../../internal/random.js';
 import { OAuthVerifier } from '../oauth-verify.js';
+import { qrPng } from '../qr.js';
 import { parseLenientBoolean } from '../params.js';
 import { SandboxError } from '../sandbox-error.js';
 import type { SandboxStore } from '../store.js';
@@ -140,6 +141,17 @@ export function createIframeRouter(options: IframeRouterOptions): Router {
     flow.refresh(session);
     sendPage(res, 200, renderSessionPage(session, session.stage === 'manage' ? flow.activePairing(session) : undefined));
   }));
+  // What the QR code encodes: the same `<origin>/r/pairings/<id>` link as `qr/pairings/{id}`.
+  router.get('/s/:id/qr.png', (req, res, next) => {
+    const session = sessions.get(String(req.params['id']));
+    if (session?.pairingId === undefined || session.pairingByQr !== true) {
+      sendPage(res, 404, renderErrorPage('No QR code here.'));
+      return;
+    }
+    qrPng(`${req.protocol}://${req.get('host') ?? 'localhost'}/r/pairings/${session.pairingId}`)
+      .then((png) => res.status(200).type('png').set('Cache-Control', 'no-store').send(png))
+      .catch(next);
+  });
   router.get('/s/:id/status', withSession((session, _req, res) => {
     flow.refresh(session);
     res.status(200).set('Cache-Control', 'no-store').json({ stage: session.stage });
@@ -168,6 +180,7 @@ export function createIframeRouter(options: IframeRouterOptions): Router {
       res.redirect(303, `/v1/web/s/${session.id}`);
     });
   router.post('/s/:id/pair', form, post('pair', (s, field) => flow.pairWithPhrase(s, field('pairing_phrase'))));
+  router.post('/s/:id/pair_qr', form, post('pair', (s) => flow.pairWithQr(s)));
   router.post('/s/:id/terminal', form, post('name_terminal', (s, field) => flow.nameTerminal(s, field('terminal_name'))));
   router.post('/s/:id/otp', form, post('otp', (s, field) => flow.otp(s, field('otp'))));
   router.post('/s/:id/reset', form, post('manage', (s) => flow.removePairing(s)));

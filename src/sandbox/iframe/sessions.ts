@@ -41,6 +41,8 @@ export interface IframeSession {
   readonly expiresAt: number;
   stage: IframeStage;
   pairingId?: string;
+  /** The pending pairing waits for its QR code to be scanned (the page shows it). */
+  pairingByQr?: boolean;
   requestId?: string;
   /** A short message shown on the current page (wrong phrase, refused pairing...). */
   notice?: string;
