@@ -19,14 +19,29 @@ import type { Socket } from 'node:net';
 export function acceptChunkedWithContentLength(server: Server): void {
   const original = server.listeners('connection') as ((socket: Socket) => void)[];
   server.removeAllListeners('connection');
+  // Until its first bytes arrive a connection is ours, not yet Node's: we time it out like Node's
+  // headersTimeout would, and closeAllConnections() drops it too (a silent preconnect must not keep
+  // close() waiting).
+  const waiting = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
+    waiting.add(socket);
+    socket.setTimeout(server.headersTimeout > 0 ? server.headersTimeout : 60_000, () => socket.destroy());
+    socket.once('close', () => waiting.delete(socket));
     socket.once('data', (chunk: Buffer) => {
+      waiting.delete(socket);
+      socket.setTimeout(0);
       socket.pause();
       socket.unshift(rewriteFirstRequest(chunk) ?? chunk);
       for (const listener of original) listener.call(server, socket);
       socket.resume();
     });
   });
+  const closeAll = server.closeAllConnections.bind(server);
+  server.closeAllConnections = () => {
+    for (const socket of waiting) socket.destroy();
+    waiting.clear();
+    closeAll();
+  };
 }
 
 const HEADER_END = '\r\n\r\n';

@@ -82,3 +82,13 @@ test('other ambiguous framings still get a 400', async (t) => {
   assert.equal(first, 200);
   assert.ok(rest.every((status) => status === 400), String(rest));
 });
+
+test('close() does not wait for a connection that never sent a byte', async () => {
+  const sandbox = await createSandbox();
+  const url = new URL(sandbox.url);
+  const silent = connect(Number(url.port), url.hostname);
+  await new Promise<void>((resolve) => silent.once('connect', () => resolve()));
+  const ended = new Promise<void>((resolve) => silent.once('close', () => resolve()));
+  await sandbox.close();
+  await ended;
+});

@@ -1,5 +1,6 @@
 import express from 'express';
 import type { NextFunction, Request, Response, Router } from 'express';
+import { constantTimeEqual } from '../../internal/constant-time.js';
 import { debug } from '../../internal/debug.js';
 import { randomToken } from '../../internal/random.js';
 import { OAuthVerifier } from '../oauth-verify.js';
@@ -168,7 +169,8 @@ export function createIframeRouter(options: IframeRouterOptions): Router {
         }
         return value.trim();
       };
-      if (body['form_token'] !== session.formToken) throw new PageError(403, 'This form is not valid any more. Reload the site and try again.');
+      const token = body['form_token'];
+      if (typeof token !== 'string' || !constantTimeEqual(token, session.formToken)) throw new PageError(403, 'This form is not valid any more. Reload the site and try again.');
       if (session.stage === stage) {
         try {
           act(session, field);
