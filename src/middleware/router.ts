@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { ToopherError } from '../errors.js';
 import { debug } from '../internal/debug.js';
 import type { ToopherCore } from '../strategy/core.js';
-import { findPending, removePending, type FlowRecord, type FlowState } from '../strategy/pending-state.js';
+import { findPending, type FlowRecord, type FlowState } from '../strategy/pending-state.js';
 import { ToopherUnavailableError } from '../strategy/unavailable-error.js';
 import { clientScript, stylesheet, suggestTerminalName } from '../views/index.js';
 import { csrfToken, hasValidCsrf } from './csrf.js';
@@ -170,6 +170,20 @@ export function createToopherRouter(flows: FlowResponder): Router {
     return flow;
   }
 
+  /**
+   * Asks Toopher again whether the flow's step (pairing, or naming this
+   * browser) still applies, right before acting on it. True when it does;
+   * otherwise the flow continues as a normal sign-in (a push, an approval or
+   * a refusal) and the answer has been sent.
+   */
+  async function stillApplies(req: Request, res: Response, flow: FlowRecord, step: 'pair' | 'name'): Promise<boolean> {
+    const outcome = await core.recheck(req, flow);
+    if (outcome.type === step) return true;
+    debug('the %s step no longer applies: Toopher answered %s', step, outcome.type);
+    await flows.afterStart(req, res, flow, outcome);
+    return false;
+  }
+
   function elsewhere(res: Response, flow: FlowRecord, ...stages: FlowRecord['stage'][]): boolean {
     if (stages.includes(flow.stage)) return false;
     res.redirect(303, core.urlFor(flow));
@@ -234,8 +248,7 @@ export function createToopherRouter(flows: FlowResponder): Router {
     }
     const s = pages.strings;
     if (result === 'locked') {
-      removePending(core.stateOf(req, true), flow.id);
-      await core.save(req);
+      await flows.discard(req, flow);
       await pages.result(req, res, 403, {
         title: s.deniedTitle,
         message: s.otpTooManyAttempts,
@@ -253,9 +266,8 @@ export function createToopherRouter(flows: FlowResponder): Router {
     if (!(await csrfOk(req, res))) return;
     const flow = await load(req, res);
     if (!flow) return;
-    removePending(core.stateOf(req, true), flow.id);
+    await flows.discard(req, flow);
     core.emit('approval-cancelled', flow);
-    await core.save(req);
     const s = pages.strings;
     await pages.result(req, res, 200, {
       title: s.cancelledTitle,
@@ -323,6 +335,7 @@ export function createToopherRouter(flows: FlowResponder): Router {
       await renderPair(req, res, flow, 400, pages.strings.pairingPhraseRequired);
       return;
     }
+    if (!(await stillApplies(req, res, flow, 'pair'))) return;
     await afterPairing(req, res, flow, await core.startPairing(flow, phrase), phrase);
   }));
 
@@ -330,6 +343,7 @@ export function createToopherRouter(flows: FlowResponder): Router {
     if (!(await csrfOk(req, res))) return;
     const flow = await openStep(req, res, 'pair');
     if (!flow) return;
+    if (!(await stillApplies(req, res, flow, 'pair'))) return;
     await afterPairing(req, res, flow, await core.startPairing(flow, undefined), undefined);
   }));
 
@@ -372,6 +386,12 @@ export function createToopherRouter(flows: FlowResponder): Router {
       return;
     }
     if (await endIfExpired(req, res, flow)) return;
+    if (!(await stillApplies(req, res, flow, 'pair'))) return;
+    if (!maySkip(flow)) {
+      // Toopher now says the old pairing was removed (707): never skipped.
+      await renderPair(req, res, flow, 409);
+      return;
+    }
     await core.skipEnrollment(flow);
     await flows.complete(req, res, flow);
   }));
@@ -403,6 +423,7 @@ export function createToopherRouter(flows: FlowResponder): Router {
       await renderName(req, res, flow, 400, pages.strings.terminalNameRequired, name);
       return;
     }
+    if (!(await stillApplies(req, res, flow, 'name'))) return;
     await core.nameTerminal(flow, name);
     await flows.afterStart(req, res, flow, await core.start(req, flow));
   }));
