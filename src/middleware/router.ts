@@ -7,6 +7,7 @@ import { ToopherUnavailableError } from '../strategy/unavailable-error.js';
 import { clientScript, stylesheet, suggestTerminalName } from '../views/index.js';
 import { csrfToken, hasValidCsrf } from './csrf.js';
 import type { FlowResponder } from './flow-responder.js';
+import { serveIframeRelay } from './iframe-relay.js';
 import { sendJson, wantsJson } from './respond.js';
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -58,6 +59,8 @@ export function createToopherRouter(flows: FlowResponder): Router {
     res.set('X-Content-Type-Options', 'nosniff');
     res.type('js').send(clientScript);
   });
+  // The hosted iframe flow's relay script (see iframe-relay.ts).
+  router.get(`${base}/assets/toopher-iframe.js`, serveIframeRelay);
 
   /** The flow named by `:id` if this request may drive it; otherwise answers "unknown" and returns undefined. */
   async function load(req: Request, res: Response): Promise<FlowRecord | undefined> {
@@ -102,6 +105,7 @@ export function createToopherRouter(flows: FlowResponder): Router {
       checkAction: `${base}/pending/${id}`,
       cancelAction: `${base}/pending/${id}/cancel`,
       ...(flow.stage === 'auth' ? { otpAction: `${base}/pending/${id}/otp` } : {}),
+      ...(flow.stage === 'auth' && flow.otpRequired === true ? { otpOnly: true } : {}),
       ...(otpError === undefined ? {} : { otpError }),
       ...(flow.terminalName === undefined ? {} : { terminalName: flow.terminalName }),
       ...(flow.stage === 'pairing' ? {} : { actionName: flow.actionName }),

@@ -27,6 +27,9 @@ import { sharedStoreKey } from './shared-store.js';
 import { getTerminalId } from './terminal-cookie.js';
 import { ToopherUnavailableError } from './unavailable-error.js';
 
+/** reason_code of a request that sent no push: the user must type a one-time password (toopher-api.md §5). */
+const OTP_REQUIRED = 708;
+
 /** How long a user may take on the pair or terminal-naming page. */
 export const FLOW_STEP_MS = 10 * 60_000;
 /** Wrong one-time passwords are counted per user over this window (at most `maxOtpAttempts` in it). */
@@ -426,6 +429,8 @@ export class ToopherCore {
       flow.lastCheckedAt = now;
       flow.lastState = 'pending';
       flow.otpFailures = 0;
+      if (request.reasonCode === OTP_REQUIRED) flow.otpRequired = true;
+      else delete flow.otpRequired;
       this.emit('approval-requested', flow);
       return { type: 'pending' };
     }
