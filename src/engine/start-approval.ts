@@ -13,6 +13,9 @@ import type { SessionAccess } from './session-access.js';
 import type { FlowRecord } from './session-state.js';
 import { toUnavailable } from './unavailable-error.js';
 
+/** reason_code of a request that sent no push: the user must type a one-time password (toopher-api.md §5). */
+const OTP_REQUIRED = 708;
+
 /** What asking Toopher to approve a flow led to. */
 export type StartOutcome =
   /** Approved at once (automation, or a valid OTP). */
@@ -86,6 +89,8 @@ export class ApprovalStarter {
       flow.lastCheckedAt = now;
       flow.lastState = 'pending';
       flow.otpFailures = 0;
+      if (request.reasonCode === OTP_REQUIRED) flow.otpRequired = true;
+      else delete flow.otpRequired;
       emitFlowEvent(config, 'approval-requested', flow);
       return { type: 'pending' };
     }

@@ -20,16 +20,19 @@ export interface PhonePageModel {
   readonly returnTo: string;
   /** Show the requester column (more than one consumer). */
   readonly showRequester: boolean;
+  /** The control token, carried by every form (see control-guard.ts). */
+  readonly token: string;
 }
 
 function pairingState(p: SandboxPairing): string {
   if (p.deactivated) return 'deactivated';
   if (p.pending) return 'pending';
-  return p.enabled ? 'active' : 'denied';
+  if (!p.enabled) return 'denied';
+  return p.otp_required ? 'active, OTP required' : 'active';
 }
 
 function requestState(r: SandboxAuthenticationRequest): string {
-  if (r.pending) return 'pending';
+  if (r.pending) return r.reason_code === 708 ? 'waiting for an OTP on the website' : 'pending';
   if (r.cancelled) return 'cancelled';
   const outcome = r.granted ? 'granted' : 'denied';
   return r.automated ? `${outcome} (automated)` : outcome;
@@ -47,8 +50,8 @@ function cell(label: string, content: string): string {
   return `<td data-label="${e(label)}">${content}</td>`;
 }
 
-function form(action: string, returnTo: string, fields: Record<string, string>, label: string): string {
-  const hidden = Object.entries(fields)
+function form(action: string, returnTo: string, fields: Record<string, string>, label: string, token: string): string {
+  const hidden = Object.entries({ ...fields, sandbox_token: token })
     .map(([name, value]) => `<input type="hidden" name="${e(name)}" value="${e(value)}">`)
     .join('');
   return `<form method="post" action="${e(action)}"><input type="hidden" name="return_to" value="${e(returnTo)}">${hidden}<button type="submit">${e(label)}</button></form>`;
@@ -71,10 +74,14 @@ export function renderPhonePage(model: PhonePageModel): string {
     .map(({ pairing: p, otp }) => {
       const actions: string[] = [];
       if (p.pending) {
-        actions.push(form(`/sandbox/pairings/${p.id}/respond`, returnTo, { granted: 'true' }, 'Grant'));
-        actions.push(form(`/sandbox/pairings/${p.id}/respond`, returnTo, { granted: 'false' }, 'Deny'));
+        actions.push(form(`/sandbox/pairings/${p.id}/respond`, returnTo, { granted: 'true' }, 'Grant', model.token));
+        actions.push(form(`/sandbox/pairings/${p.id}/respond`, returnTo, { granted: 'false' }, 'Deny', model.token));
       }
-      if (!p.deactivated) actions.push(form(`/sandbox/pairings/${p.id}/deactivate`, returnTo, {}, 'Deactivate'));
+      if (!p.deactivated) {
+        const otpLabel = p.otp_required ? 'Allow push again' : 'Require OTP';
+        actions.push(form(`/sandbox/pairings/${p.id}/require_otp`, returnTo, { required: String(!p.otp_required) }, otpLabel, model.token));
+        actions.push(form(`/sandbox/pairings/${p.id}/deactivate`, returnTo, {}, 'Deactivate', model.token));
+      }
       const showOtp = p.enabled && !p.deactivated;
       return `<tr id="pairing-${e(p.id)}">${cell('User', e(p.user.name))}${requesterCell(p.user.requester.name)}${cell('State', pairingState(p))}${cell('Current OTP', showOtp ? `<code class="otp">${e(otp)}</code>` : '—')}${cell('Pairing id', `<code>${e(p.id)}</code>`)}${cell('Actions', actions.join(''))}</tr>`;
     })
@@ -87,11 +94,11 @@ export function renderPhonePage(model: PhonePageModel): string {
   const requestRows = model.requests
     .map((r) => {
       const path = `/sandbox/authentication_requests/${r.id}/respond`;
-      const actions = r.pending
+      const actions = r.pending && r.reason_code !== 708
         ? [
-            form(path, returnTo, { granted: 'true' }, 'Grant'),
-            form(path, returnTo, { granted: 'false' }, 'Deny'),
-            form(path, returnTo, { granted: 'true', automate: 'true' }, 'Grant and automate'),
+            form(path, returnTo, { granted: 'true' }, 'Grant', model.token),
+            form(path, returnTo, { granted: 'false' }, 'Deny', model.token),
+            form(path, returnTo, { granted: 'true', automate: 'true' }, 'Grant and automate', model.token),
           ].join('')
         : '';
       const createdAt = r.created_seconds_since_epoch * 1000;
@@ -135,7 +142,7 @@ ${model.notice === undefined ? '' : `<p role="status" class="notice">${e(model.n
 <p>${refreshLink}</p>
 <form method="get" action="/phone" class="filter"><label for="user_name">Show user</label> <select id="user_name" name="user_name">${options}</select> <button type="submit">Show</button></form>
 <h2>Pair a new phone</h2>
-${form('/sandbox/pairing_phrases', returnTo, {}, 'New pairing phrase')}
+${form('/sandbox/pairing_phrases', returnTo, {}, 'New pairing phrase', model.token)}
 <p>Type an unused phrase into the website's pairing form, then grant the pairing below.</p>
 ${phrases}
 <h2>Authentication requests</h2>

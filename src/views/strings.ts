@@ -51,6 +51,10 @@ export interface ToopherStrings {
   readonly cancel: string;
   readonly otpTitle: string;
   readonly otpIntro: string;
+  /** Title and intro of the pending page when Toopher sent no push (reason_code 708). */
+  readonly otpRequiredTitle: string;
+  readonly otpRequiredIntro: string;
+  readonly otpRequiredWaiting: string;
   readonly otpLabel: string;
   readonly otpSubmit: string;
   readonly otpInvalid: string;
@@ -121,6 +125,9 @@ export const defaultStrings: ToopherStrings = Object.freeze({
   cancel: 'Cancel',
   otpTitle: 'No notification?',
   otpIntro: 'Enter the one-time password shown in the Toopher app.',
+  otpRequiredTitle: 'Enter your one-time password',
+  otpRequiredIntro: 'Your account signs in with a one-time password: open the Toopher app and type the password it shows.',
+  otpRequiredWaiting: 'No notification was sent to your phone.',
   otpLabel: 'One-time password',
   otpSubmit: 'Verify',
   otpInvalid: 'That one-time password is not correct.',

@@ -16,6 +16,8 @@ test('passport-toopher exports exactly the documented runtime names', () => {
     'ToopherApiError',
     'ToopherConfigError',
     'ToopherError',
+    'ToopherIframe',
+    'ToopherIframeError',
     'ToopherNetworkError',
     'ToopherResponseError',
     'ToopherStrategy',

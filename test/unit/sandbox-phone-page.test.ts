@@ -10,7 +10,7 @@ const model: PhonePageModel = {
   phrases: [{ phrase: 'brave amber turtle', expiresAt: NOW + 60_000 }],
   now: NOW,
   pendingTimeoutMs: 90_000,
-  pairings: [{ pairing: { id: 'p1', enabled: true, pending: false, deactivated: false, totp_length: 6, reason: '', user }, otp: '123456' }],
+  pairings: [{ pairing: { id: 'p1', enabled: true, pending: false, deactivated: false, otp_required: false, totp_length: 6, reason: '', user }, otp: '123456' }],
   requests: [],
   userNames: ['A&B "q"'],
   userName: 'A&B "q"',
@@ -18,7 +18,15 @@ const model: PhonePageModel = {
   refreshSeconds: 2,
   returnTo: '/phone?user_name=A%26B',
   showRequester: true,
+  token: 'tok&en',
 };
+
+test('every form carries the control token', () => {
+  const html = renderPhonePage(model);
+  const forms = html.match(/<form method="post"[^]*?<\/form>/g) ?? [];
+  assert.ok(forms.length >= 2);
+  for (const form of forms) assert.match(form, /<input type="hidden" name="sandbox_token" value="tok&amp;en">/);
+});
 
 test('escapes every user-controlled value, in text and attributes', () => {
   const html = renderPhonePage(model);

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { FlowRecord } from '../../engine/session-state.js';
-import { suggestTerminalName } from '../../views/index.js';
+import { noScriptRefreshSeconds, suggestTerminalName } from '../../views/index.js';
 import { csrfToken } from '../csrf.js';
 import type { PageModels } from '../respond.js';
 import type { RouteContext } from './route-context.js';
@@ -26,13 +26,15 @@ export function pendingPageModel(
     checkAction: `${base}/pending/${id}`,
     cancelAction: `${base}/pending/${id}/cancel`,
     ...(flow.stage === 'auth' ? { otpAction: `${base}/pending/${id}/otp` } : {}),
+    ...(flow.stage === 'auth' && flow.otpRequired === true ? { otpOnly: true } : {}),
     ...(otpError === undefined ? {} : { otpError }),
     ...(flow.terminalName === undefined ? {} : { terminalName: flow.terminalName }),
     ...(flow.stage === 'pairing' ? {} : { actionName: flow.actionName }),
     ...(flow.stage === 'pairing' && flow.pairingByQr === true ? { qrImageUrl: `${base}/qr/${id}` } : {}),
     expiresAt: flow.expiresAt,
     now: engine.now(),
-    refreshSeconds: 5,
+    refreshSeconds: noScriptRefreshSeconds(engine.config.pollIntervalMs),
+    pollIntervalMs: engine.config.pollIntervalMs,
     state,
   };
 }
