@@ -102,6 +102,9 @@ export class ToopherStrategy<TUser = unknown> extends StrategyBase {
   private readonly _engine: ToopherEngine;
 
   /** Validates `options` at once; throws `ToopherConfigError` naming a bad option. */
+  constructor(options: ToopherStrategyOptions<TUser>);
+  /** Internal: `createToopher` shares its engine with the strategy it builds. */
+  constructor(options: SharedEngine);
   constructor(options: ToopherStrategyOptions<TUser> | SharedEngine) {
     super();
     this._engine = isSharedEngine(options) ? options[sharedEngine] : new ToopherEngine(resolveStrategyOptions(options));
