@@ -185,14 +185,15 @@ export class FlowResponder {
   /**
    * The flow is approved: a sign-in completes with `req.logIn` (Passport
    * regenerates the session); an action gets a single-use grant and is replayed.
+   * `ended` is true when the caller already won `core.endFlow` for it.
    */
-  async complete(req: Request, res: Response, flow: FlowRecord): Promise<void> {
+  async complete(req: Request, res: Response, flow: FlowRecord, ended = false): Promise<void> {
     if (this.core.isPastDeadline(flow)) {
       // However it was approved, too late is too late.
       await this.failed(req, res, flow, 'expired');
       return;
     }
-    if (!(await this.core.endFlow(flow))) {
+    if (!ended && !(await this.core.endFlow(flow))) {
       // Already completed or ended: by another tab or instance, or this is an
       // older copy of the session that a concurrent request saved back. The
       // session is left as it is: saving this request's copy could drop the

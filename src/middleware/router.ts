@@ -393,8 +393,14 @@ export function createToopherRouter(flows: FlowResponder): Router {
       await renderPair(req, res, flow, 409);
       return;
     }
+    // Ended before Toopher is turned off: a Skip that lost the race to Cancel or a completion in another tab changes nothing.
+    if (!(await core.endFlow(flow))) {
+      core.emit('grant-refused', flow, { reason: 'replayed' });
+      await flows.unknown(req, res);
+      return;
+    }
     await core.skipEnrollment(flow);
-    await flows.complete(req, res, flow);
+    await flows.complete(req, res, flow, true);
   }));
 
   router.get(`${base}/qr/:id`, nonStore, wrap(async (req, res) => {

@@ -516,7 +516,8 @@ export class ToopherCore {
   private async _optedOut(flow: FlowRecord): Promise<boolean> {
     try {
       const users = await this.config.api.getUsersByName(flow.userName);
-      return users.length === 1 && users[0]?.toopherAuthenticationEnabled === false;
+      // Only a record of this very user decides: another user's "off" says nothing about ours.
+      return users.length === 1 && users[0]?.name === flow.userName && users[0].toopherAuthenticationEnabled === false;
     } catch (err) {
       throw toUnavailable(err);
     }
@@ -549,7 +550,8 @@ export class ToopherCore {
     if (flow.stage !== 'auth' && !pairing) return 'pending';
     const intervalMs = this.config.pollIntervalMs;
     if (now - flow.lastCheckedAt < intervalMs) return 'pending';
-    const key = sharedStoreKey('poll', pairing ? 'pairing' : 'auth', (pairing ? flow.pairingId : flow.requestId) ?? '');
+    // Keyed by user and action too: a check is shared only by flows it was validated for, even if Toopher reused an id.
+    const key = sharedStoreKey('poll', pairing ? 'pairing' : 'auth', (pairing ? flow.pairingId : flow.requestId) ?? '', flow.userName, flow.actionName);
     let check = this._inFlight.get(key);
     if (check === undefined) {
       // The slot is claimed before anything else, so two polls arriving together cannot both pass.
