@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
-import { ToopherError } from '../errors.js';
+import { ToopherError, ToopherResponseError } from '../errors.js';
 import { debug } from '../internal/debug.js';
-import type { ToopherCore } from '../strategy/core.js';
+import { toUnavailable, type ToopherCore } from '../strategy/core.js';
 import { findPending, type FlowRecord, type FlowState } from '../strategy/pending-state.js';
 import { ToopherUnavailableError } from '../strategy/unavailable-error.js';
 import { clientScript, noScriptRefreshSeconds, stylesheet, suggestTerminalName } from '../views/index.js';
@@ -20,6 +20,12 @@ function wrap(fn: Handler): RequestHandler {
   return (req, res, next) => {
     fn(req, res).catch(next);
   };
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+function isPng(bytes: Buffer): boolean {
+  return bytes.length > PNG_SIGNATURE.length && bytes.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE);
 }
 
 /** A string form field, trimmed; undefined when absent, not a string or longer than `max`. */
@@ -410,6 +416,9 @@ export function createToopherRouter(flows: FlowResponder): Router {
       return;
     }
     const png = await core.qrImage(flow);
+    // Served as an image of our origin: only what is a PNG, never sniffed as anything else.
+    if (!isPng(png)) throw toUnavailable(new ToopherResponseError('The Toopher API answered the QR code with something that is not a PNG.', { endpoint: 'qr/pairings' }));
+    res.set('X-Content-Type-Options', 'nosniff');
     res.type('png').send(png);
   }));
 

@@ -151,3 +151,27 @@ test('an at-once approval naming a blank user does not sign in', async () => {
   assert.equal(hop.status, 502);
   assert.equal(await whoAmI(client), null);
 });
+
+test('a QR code answer that is not a PNG is never served from our origin', async () => {
+  const pairing = { id: 'pairing-1', enabled: false, pending: true, user: { id: 'user-1', name: user.email } };
+  script = (_method, path) => {
+    if (path === 'authentication_requests/initiate') return zrs(705, 409);
+    if (path === 'pairings/create/qr') return { status: 200, body: pairing };
+    if (path.startsWith('qr/pairings/')) return { status: 200, body: '<html><script>alert(document.cookie)</script></html>' };
+    return { status: 200, body: pairing };
+  };
+  const client = new BrowserClient(required.url);
+  const hop = await login(client);
+  assert.match(hop.location ?? '', /\/toopher\/pair\//);
+  const pairUrl = (hop.location ?? '').replace(required.url, '');
+  const page = await client.get(pairUrl);
+  const started = await client.submit(findForm(page.body, `${pairUrl}/qr`));
+  assert.equal(started.status, 303);
+  const pending = await client.get(started.location ?? '');
+  const qrUrl = /<img src="([^"]+)"/.exec(pending.body)?.[1];
+  assert.ok(qrUrl);
+  const image = await client.get(qrUrl);
+  assert.equal(image.status, 502);
+  assert.doesNotMatch(String(image.headers['content-type']), /png/);
+  assert.doesNotMatch(image.body, /alert\(document.cookie\)/);
+});
