@@ -240,8 +240,10 @@ export class ToopherApi {
     assertText('userName', userName);
     const users = await this.getUsersByName(userName, options);
     const [user] = users;
-    if (user === undefined || users.length > 1) {
-      const problem = user === undefined ? 'no Toopher user has' : `${users.length} Toopher users have`;
+    // The id written to must be this user's: an answer naming someone else is refused.
+    if (user === undefined || users.length > 1 || user.name !== userName) {
+      const problem =
+        user === undefined ? 'no Toopher user has' : users.length > 1 ? `${users.length} Toopher users have` : 'the lookup answered another user for';
       throw new ToopherApiError(
         `Cannot ${enabled ? 'enable' : 'disable'} Toopher for \`userName\`: ${problem} that name.`,
         { endpoint: 'users' },

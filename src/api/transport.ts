@@ -2,6 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import got, { type Got, type RetryObject } from 'got';
 import { debug } from '../internal/debug.js';
+import { ToopherResponseError } from '../errors.js';
 import { errorFromRequestFailure, errorFromResponse } from './map-error.js';
 import type { ResolvedToopherApiOptions } from './options.js';
 import { createRequestSigner, encodeParams, type RequestParams, type SigningSeams } from './signing.js';
@@ -27,6 +28,8 @@ export interface TransportSeams extends SigningSeams {
   readonly retryBaseDelayMs?: number;
 }
 
+/** Largest answer body read (after decompression); a larger one is a `ToopherResponseError`, read no further. */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
 const RETRY_STATUS_CODES = [500, 502, 503, 504, 521, 522, 524];
 /** Keep-alive connections idle this long are closed by the client (Node's HTTP server closes them after 5 s). */
 const IDLE_SOCKET_MS = 4_000;
@@ -82,8 +85,9 @@ export function createTransport(options: ResolvedToopherApiOptions, seams: Trans
       const form = call.method === 'POST' ? encodeParams(call.params) : undefined;
       const endpoint = call.path;
       debug('%s %s', call.method, endpoint);
+      let tooLarge = false;
       try {
-        const response = await client(url, {
+        const request = client(url, {
           method: call.method,
           ...(form === undefined
             ? {}
@@ -97,6 +101,13 @@ export function createTransport(options: ResolvedToopherApiOptions, seams: Trans
             ],
           },
         });
+        // Cancelled as soon as the declared or received size passes the cap, so a huge answer is never buffered.
+        void request.on('downloadProgress', ({ transferred, total }) => {
+          if (tooLarge || (transferred <= MAX_RESPONSE_BYTES && (total ?? 0) <= MAX_RESPONSE_BYTES)) return;
+          tooLarge = true;
+          request.cancel();
+        });
+        const response = await request;
         const status = response.statusCode;
         debug('%s %s -> %d', call.method, endpoint, status);
         if (status < 200 || status > 299) {
@@ -104,6 +115,12 @@ export function createTransport(options: ResolvedToopherApiOptions, seams: Trans
         }
         return { status, body: response.rawBody, endpoint };
       } catch (error) {
+        if (tooLarge) {
+          throw new ToopherResponseError(`The Toopher API answered \`${endpoint}\` with more than ${MAX_RESPONSE_BYTES} bytes.`, {
+            endpoint,
+            cause: error,
+          });
+        }
         throw errorFromRequestFailure(error, {
           endpoint,
           origin,

@@ -1,4 +1,4 @@
-import { ToopherApiError } from '../errors.js';
+import { ToopherApiError, ToopherResponseError } from '../errors.js';
 import { emitFlowEvent } from './events.js';
 import { FLOW_STEP_MS } from './flow.js';
 import type { FlowRecords } from './flow-records.js';
@@ -6,6 +6,12 @@ import type { ResolvedToopherConfig } from './options.js';
 import type { RequestLike } from './request-like.js';
 import type { FlowRecord } from './session-state.js';
 import { toUnavailable } from './unavailable-error.js';
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+function isPng(bytes: Buffer): boolean {
+  return bytes.length > PNG_SIGNATURE.length && bytes.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE);
+}
 
 /**
  * Enrollment during a sign-in: pairing a phone (phrase or QR code), naming
@@ -73,13 +79,21 @@ export class Enrollment {
     await this._records.commit(req);
   }
 
-  /** PNG of the QR code of the flow's pairing. */
+  /**
+   * PNG of the QR code of the flow's pairing. It is served as an image of
+   * the app's origin, so anything that is not a PNG is refused (fail closed).
+   */
   async qrImage(flow: FlowRecord): Promise<Buffer> {
+    let png: Buffer;
     try {
-      return await this._config.api.getQrCodeImage(flow.pairingId ?? '');
+      png = await this._config.api.getQrCodeImage(flow.pairingId ?? '');
     } catch (err) {
       throw toUnavailable(err);
     }
+    if (!isPng(png)) {
+      throw toUnavailable(new ToopherResponseError('The Toopher API answered the QR code with something that is not a PNG.', { endpoint: 'qr/pairings' }));
+    }
+    return png;
   }
 
   /** Names this browser for the flow's user (after 706). */
@@ -93,8 +107,14 @@ export class Enrollment {
     emitFlowEvent(this._config, 'terminal-named', flow);
   }
 
-  /** Optional enrollment: turns Toopher off for the flow's user (creating the user if needed). */
-  async skip(flow: FlowRecord): Promise<void> {
+  /**
+   * Optional enrollment: ends the flow for good, then turns Toopher off for
+   * the flow's user (creating the user if needed). False, with nothing
+   * changed, when another request (Cancel, or a completion in another tab)
+   * ended the flow first. The caller then completes the flow as already ended.
+   */
+  async skip(flow: FlowRecord): Promise<boolean> {
+    if (!(await this._records.end(flow))) return false;
     const api = this._config.api;
     try {
       const users = await api.getUsersByName(flow.userName);
@@ -104,5 +124,6 @@ export class Enrollment {
       throw toUnavailable(err);
     }
     emitFlowEvent(this._config, 'enrollment-skipped', flow);
+    return true;
   }
 }

@@ -69,14 +69,24 @@ export class FlowRecords {
   }
 
   /**
-   * Claims the one completion of an approved flow. True: the flow is ended
-   * for good and taken out of this session (the caller commits, after adding
-   * what the completion grants). False: another tab or instance completed
-   * or ended it, or this is an older copy of the session that a concurrent
-   * request saved back; the session is left as it is and must not be saved.
+   * Ends a flow for good in the shared store, leaving the session as it is.
+   * True only for the first request: the one that may complete it. For steps
+   * that must win the flow before they change anything upstream ("Skip").
    */
-  async claimCompletion(req: RequestLike, flow: FlowRecord): Promise<boolean> {
-    if (!(await this._store.endFlow(flow.id))) return false;
+  end(flow: FlowRecord): Promise<boolean> {
+    return this._store.endFlow(flow.id);
+  }
+
+  /**
+   * Claims the one completion of an approved flow (`ended`: the caller
+   * already won `end`). True: the flow is ended for good and taken out of
+   * this session (the caller commits, after adding what the completion
+   * grants). False: another tab or instance completed or ended it, or this is
+   * an older copy of the session that a concurrent request saved back; the
+   * session is left as it is and must not be saved.
+   */
+  async claimCompletion(req: RequestLike, flow: FlowRecord, ended = false): Promise<boolean> {
+    if (!ended && !(await this.end(flow))) return false;
     removePending(this._session.read(req, true), flow.id);
     return true;
   }

@@ -177,7 +177,8 @@ export class ApprovalStarter {
   private async _optedOut(flow: FlowRecord): Promise<boolean> {
     try {
       const users = await this._config.api.getUsersByName(flow.userName);
-      return users.length === 1 && users[0]?.toopherAuthenticationEnabled === false;
+      // Only a record of this very user decides: another user's "off" says nothing about ours.
+      return users.length === 1 && users[0]?.name === flow.userName && users[0].toopherAuthenticationEnabled === false;
     } catch (err) {
       throw toUnavailable(err);
     }

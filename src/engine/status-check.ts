@@ -70,7 +70,8 @@ export class StatusChecker {
     if (flow.stage !== 'auth' && !pairing) return 'pending';
     const intervalMs = config.pollIntervalMs;
     if (now - flow.lastCheckedAt < intervalMs) return 'pending';
-    const key = sharedStoreKey('poll', pairing ? 'pairing' : 'auth', (pairing ? flow.pairingId : flow.requestId) ?? '');
+    // Keyed by user and action too: a check is shared only by flows it was validated for, even if Toopher reused an id.
+    const key = sharedStoreKey('poll', pairing ? 'pairing' : 'auth', (pairing ? flow.pairingId : flow.requestId) ?? '', flow.userName, flow.actionName);
     let check = this._inFlight.get(key);
     if (check === undefined) {
       // The slot is claimed before anything else, so two polls arriving together cannot both pass.

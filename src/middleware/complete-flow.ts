@@ -16,22 +16,22 @@ export function continueFlow(flows: FlowResponder, req: Request, res: Response, 
  * Completes an approved flow, once: a sign-in with `req.logIn` (Passport
  * regenerates the session), a guarded action with a single-use grant and a
  * replay of the held request. Only the request that wins the flow's
- * completion claim writes the session.
+ * completion claim writes the session; `ended` says this request already
+ * won it (`records.end`).
  */
-export async function completeFlow(flows: FlowResponder, req: Request, res: Response, flow: FlowRecord): Promise<void> {
+export async function completeFlow(flows: FlowResponder, req: Request, res: Response, flow: FlowRecord, ended = false): Promise<void> {
   const engine = flows.engine;
   if (engine.isPastDeadline(flow)) {
     // However it was approved, too late is too late.
     await flows.failed(req, res, flow, 'expired');
     return;
   }
-  if (!(await engine.records.claimCompletion(req, flow))) {
+  if (!(await engine.records.claimCompletion(req, flow, ended))) {
     // Already completed or ended: by another tab or instance, or this is an
     // older copy of the session that a concurrent request saved back. The
     // session is left as it is: saving this request's copy could drop the
     // grant the winner just stored.
-    engine.emit('grant-refused', flow, { reason: 'replayed' });
-    await flows.unknown(req, res);
+    await flows.replayed(req, res, flow);
     return;
   }
   if (flow.kind === 'login') {

@@ -46,6 +46,12 @@ export class FlowResponder {
     );
   }
 
+  /** A flow another request already completed or ended: refused as unknown, and the session left as it is. */
+  async replayed(req: Request, res: Response, flow: FlowRecord): Promise<void> {
+    this.engine.emit('grant-refused', flow, { reason: 'replayed' });
+    await this.unknown(req, res);
+  }
+
   /**
    * Answers what `approvals.start` said about a flow. `approved` is the one
    * thing callers differ in: the pages complete the flow (sign in, or replay

@@ -4,7 +4,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import { ToopherApi } from '../../src/index.js';
 import { BrowserClient, findForm } from '../helpers/browser-client.js';
 import { close, listen } from '../helpers/listen.js';
-import { makeUsers, postWithCsrf, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { makeUsers, postWithCsrf, startTestApp, whoAmI, type TestApp } from '../helpers/test-app.js';
 
 // A misbehaving Toopher API: error codes under the wrong HTTP status, and
 // status answers about another request, user or action. None of them may sign
@@ -67,10 +67,6 @@ after(async () => {
   await optional.close();
   await close(server);
 });
-
-async function whoAmI(client: BrowserClient): Promise<unknown> {
-  return (JSON.parse((await client.get('/', { accept: 'application/json' })).body) as { user: unknown }).user;
-}
 
 function login(client: BrowserClient): Promise<import('../helpers/browser-client.js').Hop> {
   return client.post('/login', { email: user.email, password: user.password });
@@ -154,4 +150,28 @@ test('an at-once approval naming a blank user does not sign in', async () => {
   const hop = await login(client);
   assert.equal(hop.status, 502);
   assert.equal(await whoAmI(client), null);
+});
+
+test('a QR code answer that is not a PNG is never served from our origin', async () => {
+  const pairing = { id: 'pairing-1', enabled: false, pending: true, user: { id: 'user-1', name: user.email } };
+  script = (_method, path) => {
+    if (path === 'authentication_requests/initiate') return zrs(705, 409);
+    if (path === 'pairings/create/qr') return { status: 200, body: pairing };
+    if (path.startsWith('qr/pairings/')) return { status: 200, body: '<html><script>alert(document.cookie)</script></html>' };
+    return { status: 200, body: pairing };
+  };
+  const client = new BrowserClient(required.url);
+  const hop = await login(client);
+  assert.match(hop.location ?? '', /\/toopher\/pair\//);
+  const pairUrl = (hop.location ?? '').replace(required.url, '');
+  const page = await client.get(pairUrl);
+  const started = await client.submit(findForm(page.body, `${pairUrl}/qr`));
+  assert.equal(started.status, 303);
+  const pending = await client.get(started.location ?? '');
+  const qrUrl = /<img src="([^"]+)"/.exec(pending.body)?.[1];
+  assert.ok(qrUrl);
+  const image = await client.get(qrUrl);
+  assert.equal(image.status, 502);
+  assert.doesNotMatch(String(image.headers['content-type']), /png/);
+  assert.doesNotMatch(image.body, /alert\(document.cookie\)/);
 });

@@ -82,8 +82,12 @@ export function mountPairRoutes(router: Router, ctx: RouteContext): void {
       await pages.send(res, 409, 'pair', pairPageModel(ctx, req, flow));
       return;
     }
-    await enrollment.skip(flow);
-    await completeFlow(flows, req, res, flow);
+    // Ended before Toopher is turned off: a Skip that lost the race to Cancel or a completion in another tab changes nothing.
+    if (!(await enrollment.skip(flow))) {
+      await flows.replayed(req, res, flow);
+      return;
+    }
+    await completeFlow(flows, req, res, flow, true);
   }));
 
   router.get(`${base}/qr/:id`, noStore, wrap(async (req, res) => {
@@ -93,6 +97,7 @@ export function mountPairRoutes(router: Router, ctx: RouteContext): void {
       return;
     }
     const png = await enrollment.qrImage(flow);
+    res.set('X-Content-Type-Options', 'nosniff');
     res.type('png').send(png);
   }));
 }
