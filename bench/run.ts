@@ -1,7 +1,7 @@
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchApprovedAction } from './approved-action.js';
-import { benchClientVsGot } from './client-vs-got.js';
+import { benchClientBound } from './client-bound.js';
 import { closeBrowsers } from './lib/browser.js';
 import { BenchContext } from './lib/context.js';
 import type { BenchConfig, BenchResult } from './lib/result.js';
@@ -25,7 +25,7 @@ type Bench = (config: BenchConfig, ctx: BenchContext) => Promise<BenchResult | B
  * `login_vs_password_only` (scrypt-hashed passwords) also `login_vs_password_only_cheap_hash`.
  */
 const BENCHES: readonly (readonly [readonly string[], Bench])[] = [
-  [['client_vs_got'], benchClientVsGot],
+  [['client_vs_got', 'client_vs_lean_got', 'client_vs_python'], benchClientBound],
   [['middleware_passthrough'], benchMiddlewarePassthrough],
   [['approved_action'], benchApprovedAction],
   [['poll_amplification', 'pending_state_bytes'], benchPollAmplification],
