@@ -16,6 +16,11 @@ export interface ToopherApiOptions {
   readonly retry?: number;
   /** Replaces the default `Toopher-TypeScript/<version> (Node <version>)` User-Agent. */
   readonly userAgent?: string;
+  /**
+   * Largest reply body accepted, in bytes. A larger reply is a `ToopherResponseError`, cut off as soon as its
+   * Content-Length or the bytes received pass the limit (never read whole). Default 1048576 (1 MiB).
+   */
+  readonly maxResponseBytes?: number;
 }
 
 /** The validated, frozen configuration a client runs with. */
@@ -27,9 +32,11 @@ export interface ResolvedToopherApiOptions {
   readonly timeoutMs: number;
   readonly retry: number;
   readonly userAgent: string;
+  readonly maxResponseBytes: number;
 }
 
 export const DEFAULT_BASE_URL = 'https://api.toopher.com/v1';
+export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
 
 /** `Toopher-TypeScript/<package version> (Node <node version>)`. */
 export function defaultUserAgent(): string {
@@ -55,6 +62,7 @@ const optionsSchema = z.strictObject({
   timeoutMs: z.int().min(1).max(600_000).default(10_000),
   retry: z.int().min(0).max(10).default(2),
   userAgent: z.string().min(1).max(512).optional(),
+  maxResponseBytes: z.int().min(1).max(Number.MAX_SAFE_INTEGER).default(DEFAULT_MAX_RESPONSE_BYTES),
 });
 
 // One truth: the interface above and the schema must describe the same keys,
@@ -78,7 +86,7 @@ function valueAt(options: unknown, path: readonly PropertyKey[]): unknown {
 function describeIssue(issue: z.core.$ZodIssue, options: unknown): string {
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((key) => `\`${key}\``).join(', ');
-    return `unknown option ${keys} (options are consumerKey, consumerSecret, baseUrl, timeoutMs, retry, userAgent)`;
+    return `unknown option ${keys} (options are consumerKey, consumerSecret, baseUrl, timeoutMs, retry, userAgent, maxResponseBytes)`;
   }
   const option = issue.path.length === 0 ? 'options' : `\`${issue.path.map(String).join('.')}\``;
   switch (issue.code) {
