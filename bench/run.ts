@@ -22,14 +22,14 @@ type Bench = (config: BenchConfig, ctx: BenchContext) => Promise<BenchResult | B
 
 /**
  * In the issue's order; `poll_amplification` also yields `pending_state_bytes`,
- * `login_vs_password_only` (scrypt-hashed passwords) also `login_vs_password_only_cheap_hash`.
+ * `login_vs_password_only` (plain password compare) also `login_vs_password_only_scrypt`.
  */
 const BENCHES: readonly (readonly [readonly string[], Bench])[] = [
   [['client_vs_got', 'client_vs_lean_got', 'client_vs_python'], benchClientBound],
   [['middleware_passthrough'], benchMiddlewarePassthrough],
   [['approved_action'], benchApprovedAction],
   [['poll_amplification', 'pending_state_bytes'], benchPollAmplification],
-  [['login_vs_password_only', 'login_vs_password_only_cheap_hash'], benchLogin],
+  [['login_vs_password_only', 'login_vs_password_only_scrypt'], benchLogin],
   [['sandbox_vs_express'], benchSandboxVsExpress],
 ];
 const ORDER = BENCHES.flatMap(([keys]) => keys);
