@@ -1,6 +1,8 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { rootCertificates } from 'node:tls';
 import got, { type BeforeRequestHook, type Got, type RetryObject } from 'got';
+import { HttpsProxyAgent } from 'https-proxy-agent';
 import { ToopherResponseError } from '../errors.js';
 import { debug } from '../internal/debug.js';
 import { errorFromRequestFailure, errorFromResponse } from './map-error.js';
@@ -55,6 +57,31 @@ interface Progress {
 }
 
 /**
+ * The agents of one client. Idle connections are closed after IDLE_SOCKET_MS,
+ * or 1 s before the server's advertised `Keep-Alive: timeout` (Node applies
+ * that hint only when the agent has a `timeout`): a request never goes out on
+ * a connection the server is closing, which would fail with ECONNRESET, and
+ * POSTs are never retried. With `proxy`, one agent tunnels both protocols
+ * through the proxy with CONNECT; the user's own `agent`s replace ours.
+ */
+function createAgents(options: ResolvedToopherApiOptions): { http: HttpAgent; https: HttpsAgent } {
+  const idle = { keepAlive: true, timeout: IDLE_SOCKET_MS };
+  if (options.proxy !== undefined) {
+    const tunnel = new HttpsProxyAgent(options.proxy, { ...idle, ...(options.ca === undefined ? {} : { ca: trusted(options.ca) }) });
+    return { http: tunnel, https: tunnel };
+  }
+  return {
+    http: options.agent?.http ?? new HttpAgent(idle),
+    https: options.agent?.https ?? new HttpsAgent(idle),
+  };
+}
+
+/** Node's built-in roots plus the caller's extra certificates (an explicit `ca` replaces the roots). */
+function trusted(ca: readonly (string | Buffer)[]): (string | Buffer)[] {
+  return [...rootCertificates, ...ca];
+}
+
+/**
  * One got instance per client, configured once with `got.extend` so a call
  * adds only its own method, body, signal and parameters: keep-alive agents,
  * one `timeoutMs` deadline per attempt, GET-only retries with backoff, no
@@ -77,15 +104,9 @@ export function createTransport(options: ResolvedToopherApiOptions, seams: Trans
     const call = request.context[CALL] as SignedCall;
     request.headers['authorization'] = signer.authorize(call.method, call.url, call.params);
   };
-  // Idle connections are closed after IDLE_SOCKET_MS, or 1 s before the server's
-  // advertised `Keep-Alive: timeout` (Node applies that hint only when the agent
-  // has a `timeout`): a request never goes out on a connection the server is
-  // closing, which would fail with ECONNRESET, and POSTs are never retried.
   const client: Got = got.extend({
-    agent: {
-      http: new HttpAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
-      https: new HttpsAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
-    },
+    agent: createAgents(options),
+    ...(options.ca === undefined ? {} : { https: { certificateAuthority: trusted(options.ca) } }),
     timeout: { request: timeoutMs },
     retry: {
       limit: options.retry,
