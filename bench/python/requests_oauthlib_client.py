@@ -8,7 +8,8 @@ checked and the JSON body parsed.
 Arguments: URL, consumer key, consumer secret, expected id. Then reads
 commands from stdin, one a line: `run <ms>` makes sequential calls for that
 long and prints `{"calls", "elapsed_ms", "cpu_us"}` as one JSON line;
-`quit` ends.
+`quit` ends. With a fifth argument N it makes N calls and exits instead
+(for bench/client-instructions.ts).
 """
 
 import json
@@ -29,6 +30,11 @@ def main() -> None:
             raise RuntimeError(f"status {response.status_code}")
         if response.json()["id"] != expected_id:
             raise RuntimeError("wrong id")
+
+    if len(sys.argv) > 5:
+        for _ in range(int(sys.argv[5])):
+            call()
+        return
 
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
