@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import session, { type Store } from 'express-session';
 import helmet from 'helmet';
@@ -7,9 +6,10 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import { RedisStore } from 'connect-redis';
 import { createClient, type RedisClientType } from 'redis';
 import { createToopher, ToopherApi, type ToopherEvent, type ToopherSharedStore } from 'passport-toopher';
+import { RedisSharedStore } from 'passport-toopher/redis';
 import { appStylesheet } from './app-stylesheet.js';
-import type { ExampleConfig } from './config.js';
-import { RedisSharedStore } from './redis-shared-store.js';
+import { deriveKey, isLoopback, type ExampleConfig } from './config.js';
+import { refuseCrossOrigin } from './cross-origin.js';
 import { errorPage, homePage, loginPage, settingsPage, transferDonePage, transferPage } from './pages.js';
 import { TransferLog } from './transfers.js';
 import type { DemoUser, UserDirectory } from './users.js';
@@ -57,11 +57,11 @@ export async function createApp(options: CreateAppOptions): Promise<ExampleApp> 
     client.on('error', (err: Error) => console.error('Redis error:', err.message));
     await client.connect();
     store = new RedisStore({ client, prefix: 'toopher-example:' });
-    sharedStore = new RedisSharedStore(client);
+    sharedStore = new RedisSharedStore(client, { prefix: 'toopher-example:' });
     closeStore = async () => {
       await client.quit();
     };
-  } else if (process.env['NODE_ENV'] === 'production') {
+  } else if (process.env['NODE_ENV'] === 'production' || !isLoopback(config.host)) {
     console.warn('Warning: sessions are kept in MemoryStore, which leaks memory and cannot be shared; set REDIS_URL.');
   }
 
@@ -87,8 +87,7 @@ export async function createApp(options: CreateAppOptions): Promise<ExampleApp> 
   app.use(
     session({
       name: 'example.sid',
-      // A key of its own, derived from SESSION_SECRET, so the session cookie and Toopher's signatures never share one.
-    secret: createHmac('sha256', config.sessionSecret).update('passport-toopher signing key').digest('base64url'),
+      secret: deriveKey(config.sessionSecret, 'session-cookie'),
       resave: false,
       saveUninitialized: false,
       ...(store === undefined ? {} : { store }),
@@ -113,14 +112,20 @@ export async function createApp(options: CreateAppOptions): Promise<ExampleApp> 
     api: toopherApi,
     passport,
     userName: (user) => user.username,
-    // A key of its own, derived from SESSION_SECRET, so the session cookie and Toopher's signatures never share one.
-    secret: createHmac('sha256', config.sessionSecret).update('passport-toopher signing key').digest('base64url'),
+    secret: deriveKey(config.sessionSecret, 'passport-toopher'),
     enrollment: config.enrollment,
     // Grants and rate limits must be shared by every instance, like the sessions.
     ...(sharedStore === undefined ? {} : { store: sharedStore }),
     authTimeoutMs: config.authTimeoutMs,
     pairingTimeoutMs: config.pairingTimeoutMs,
-    onEvent: options.onEvent ?? ((event) => console.log(`[toopher] ${event.type}${event.userName === undefined ? '' : ` ${event.userName}`}`)),
+    onEvent:
+      options.onEvent ??
+      ((event) => {
+        const line = `[toopher] ${event.type}${event.userName === undefined ? '' : ` ${event.userName}`}`;
+        // api-error carries the HTTP status and Toopher's message: a wrong key or URL shows here.
+        if (event.type === 'api-error') console.error(`${line}: ${event.message ?? ''}`);
+        else console.log(line);
+      }),
   });
   app.use(toopher);
   passport.use(toopher.strategy);
@@ -135,13 +140,14 @@ export async function createApp(options: CreateAppOptions): Promise<ExampleApp> 
     if (signedInUser(req) !== undefined) return res.redirect('/');
     const returnTo = typeof req.query['returnTo'] === 'string' ? req.query['returnTo'] : '/';
     const error = req.query['error'] === '1' ? 'Sign-in failed. Please try again.' : undefined;
-    res.type('html').send(loginPage({ csrfToken: toopher.csrfToken(req), returnTo, error }));
+    // No CSRF token here: an anonymous visit must not create a stored session.
+    res.type('html').send(loginPage({ returnTo, error }));
   });
 
   app.post(
     '/login',
     form,
-    toopher.verifyCsrf,
+    refuseCrossOrigin,
     passport.authenticate('local', { session: false, failureRedirect: '/login?error=1' }) as RequestHandler,
     // Reads the form's same-origin `returnTo` field; anything else is ignored.
     passport.authenticate('toopher', { successRedirect: '/', failureRedirect: '/login?error=1' }) as RequestHandler,

@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+
 /** Settings of the example app, read from the environment by main.ts only. */
 export interface ExampleConfig {
   readonly port: number;
@@ -11,6 +13,19 @@ export interface ExampleConfig {
   readonly pairingTimeoutMs: number;
   readonly enrollment: 'optional' | 'required';
   readonly trustProxy: boolean;
+}
+
+/**
+ * A key of its own for each `purpose`, derived from SESSION_SECRET, so the
+ * session cookie and passport-toopher's signatures never share a key.
+ */
+export function deriveKey(sessionSecret: string, purpose: 'session-cookie' | 'passport-toopher'): string {
+  return createHmac('sha256', sessionSecret).update(`toopher-example:${purpose}:v1`).digest('base64url');
+}
+
+/** True for an address only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host);
 }
 
 export class ConfigError extends Error {

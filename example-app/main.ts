@@ -9,6 +9,14 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { UserDirectory } from './users.js';
 
+/** An EADDRINUSE error becomes one that names the variable choosing the port. */
+function explainPortClash(err: unknown, variable: string, what: string, port: number): unknown {
+  if ((err as { code?: unknown } | null)?.code !== 'EADDRINUSE') return err;
+  return new Error(
+    `port ${port} (${what}) is already in use, perhaps by another \`npm start\`. Set ${variable} to a free port, e.g. ${variable}=${port + 10} npm start (0 picks any free port).`,
+  );
+}
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -24,7 +32,9 @@ async function main(): Promise<void> {
   let sandbox: Sandbox | undefined;
   let api = config.toopherApi;
   if (api === undefined) {
-    sandbox = await createSandbox({ host: config.host, port: config.sandboxPort });
+    sandbox = await createSandbox({ host: config.host, port: config.sandboxPort }).catch((err: unknown) => {
+      throw explainPortClash(err, 'SANDBOX_PORT', 'the embedded Toopher sandbox', config.sandboxPort);
+    });
     api = { baseUrl: sandbox.apiUrl, consumerKey: sandbox.consumerKey, consumerSecret: sandbox.consumerSecret };
   }
 
@@ -37,6 +47,9 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
+  }).catch(async (err: unknown) => {
+    await sandbox?.close();
+    throw explainPortClash(err, 'PORT', 'the example app', config.port);
   });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;

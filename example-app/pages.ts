@@ -28,14 +28,14 @@ function csrfField(token: string): string {
   return `<input type="hidden" name="_csrf" value="${escapeHtml(token)}">`;
 }
 
-export function loginPage(model: { csrfToken: string; returnTo: string; error?: string | undefined }): string {
+/** The sign-in form carries no CSRF token: it is checked by origin (`cross-origin.ts`), so a visit stores no session. */
+export function loginPage(model: { returnTo: string; error?: string | undefined }): string {
   const error = model.error === undefined ? '' : `<p class="toopher-error" role="alert">${escapeHtml(model.error)}</p>`;
   return layout(
     'Sign in',
     `<h1>Sign in</h1>
 ${error}
 <form method="post" action="/login">
-${csrfField(model.csrfToken)}
 <input type="hidden" name="returnTo" value="${escapeHtml(model.returnTo)}">
 <div class="toopher-field"><label for="username">Username</label><input id="username" name="username" type="text" autocomplete="username" required></div>
 <div class="toopher-field"><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required></div>

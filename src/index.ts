@@ -25,6 +25,18 @@ export type {
   RawJson,
 } from './api/types.js';
 export { ToopherApi } from './api/client.js';
+export { ToopherIframe, ToopherIframeError } from './api/iframe.js';
+export type {
+  AuthenticationUrlOptions,
+  IframeAuthenticationRequest,
+  IframePairing,
+  IframePostback,
+  IframeUser,
+  ToopherIframeErrorReason,
+  ToopherIframeOptions,
+  UserManagementUrlOptions,
+  ValidatePostbackOptions,
+} from './api/iframe.js';
 export type { ToopherApiOptions } from './api/options.js';
 export { ToopherStrategy } from './strategy/strategy.js';
 export type { ToopherAuthenticateOptions, ToopherFailure, ToopherSuccessInfo } from './strategy/strategy.js';

@@ -27,7 +27,7 @@ async function control(url: string, method: 'GET' | 'POST', body?: unknown): Pro
 
 /** Pairs and names the terminal; returns the pairing id. */
 export async function enrollUser(api: ToopherApi, options: EnrollOptions): Promise<string> {
-  const { pairing_phrase: phrase } = (await control(`${options.sandboxUrl}/sandbox/pairing_phrases`, 'POST')) as {
+  const { pairing_phrase: phrase } = (await control(`${options.sandboxUrl}/sandbox/pairing_phrases`, 'POST', {})) as {
     pairing_phrase: string;
   };
   const pairing = await api.pair(phrase, options.userName);

@@ -25,6 +25,23 @@ const CLASS_BY_CODE: ReadonlyMap<number, ApiErrorClass> = new Map<number, ApiErr
 /** Legacy replies said this in `error_message` instead of sending 707. */
 const DEACTIVATED_PHRASES = ['pairing has not been authorized', 'pairing has been deactivated'];
 
+/** The status Toopher sends 704–707 with. The same codes under any other status are an API failure. */
+const ZRS_STATUS = 409;
+/** Statuses of the legacy 601 and "deactivated" message forms (409 now, 403 before March 2014). */
+const LEGACY_DEACTIVATED_STATUSES: ReadonlySet<number> = new Set([409, 403]);
+
+/**
+ * The class a reply's code or message calls for, when the HTTP status is the
+ * one Toopher uses for it: a 704 inside a 500 or a 429 is a failing API, not
+ * a user who turned Toopher off, so it stays a plain `ToopherApiError` (fail closed).
+ */
+function classFor(status: number, code: number | undefined, lowerMessage: string): ApiErrorClass {
+  const byCode = code === undefined ? undefined : CLASS_BY_CODE.get(code);
+  if (byCode !== undefined && code !== 601) return status === ZRS_STATUS ? byCode : ToopherApiError;
+  const legacy = code === 601 || DEACTIVATED_PHRASES.some((phrase) => lowerMessage.includes(phrase));
+  return legacy && LEGACY_DEACTIVATED_STATUSES.has(status) ? PairingDeactivatedError : ToopherApiError;
+}
+
 /** The API's own message, kept short and on one line. */
 function cleanApiMessage(message: string): string {
   const oneLine = message.replace(/\s+/g, ' ').trim();
@@ -80,15 +97,12 @@ export function errorFromResponse(status: number, body: Buffer, endpoint: string
     );
   }
   const apiMessage = wire.message === undefined ? '' : cleanApiMessage(wire.message);
-  const lower = apiMessage.toLowerCase();
-  const ErrorClass =
-    (wire.code === undefined ? undefined : CLASS_BY_CODE.get(wire.code)) ??
-    (DEACTIVATED_PHRASES.some((phrase) => lower.includes(phrase)) ? PairingDeactivatedError : ToopherApiError);
+  const ErrorClass = classFor(status, wire.code, apiMessage.toLowerCase());
   const codeText = wire.code === undefined ? '' : `, error_code ${wire.code}`;
   const hint =
     status === 401 ? ' Check `consumerKey`, `consumerSecret` and the clock of this machine.' : '';
   return new ErrorClass(
-    `The Toopher API refused \`${endpoint}\` (HTTP ${status}${codeText})${apiMessage === '' ? '.' : `: ${apiMessage}`}${hint}`,
+    `The Toopher API refused \`${endpoint}\` (HTTP ${status}${codeText})${apiMessage === '' ? '.' : `: ${apiMessage}${/[.!?]$/.test(apiMessage) ? '' : '.'}`}${hint}`,
     { ...base, ...(wire.code === undefined ? {} : { code: wire.code }) },
   );
 }

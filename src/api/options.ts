@@ -10,8 +10,12 @@ export interface ToopherApiOptions {
   readonly consumerKey: string;
   /** Consumer secret of your Toopher requester. Never logged or put in error messages. */
   readonly consumerSecret: string;
-  /** Any http(s) URL of a Toopher v1 API, e.g. the sandbox's `apiUrl`. Default `https://api.toopher.com/v1`. */
-  readonly baseUrl?: string;
+  /**
+   * The http(s) URL of your Toopher v1 API, ending in /v1 (the sandbox's
+   * `apiUrl` in development). Required: the hosted api.toopher.com no longer
+   * exists, so there is no default.
+   */
+  readonly baseUrl: string;
   /** Time limit of each HTTP attempt in milliseconds. Default 10000. */
   readonly timeoutMs?: number;
   /** How often a GET is retried after a network error or a 5xx answer (with backoff). POSTs are never retried. Default 2. */
@@ -53,7 +57,6 @@ export interface ResolvedToopherApiOptions {
   readonly ca: readonly (string | Buffer)[] | undefined;
 }
 
-export const DEFAULT_BASE_URL = 'https://api.toopher.com/v1';
 export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
 
 /** `Toopher-TypeScript/<package version> (Node <node version>)`. */
@@ -77,7 +80,6 @@ const optionsSchema = z.strictObject({
   consumerSecret: z.string().min(1),
   baseUrl: z
     .url({ protocol: /^https?$/ })
-    .default(DEFAULT_BASE_URL)
     .transform(normaliseBaseUrl),
   timeoutMs: z.int().min(1).max(600_000).default(10_000),
   retry: z.int().min(0).max(10).default(2),
@@ -106,6 +108,9 @@ const interfaceFitsSchema: ToopherApiOptions extends SchemaInput ? true : false 
 void interfaceMatchesSchema;
 void interfaceFitsSchema;
 
+const BASE_URL_REQUIRED =
+  '`baseUrl` is required: the URL of your Toopher API, ending in /v1 (in development the sandbox\'s `apiUrl`); there is no default because the hosted api.toopher.com no longer exists';
+
 function valueAt(options: unknown, path: readonly PropertyKey[]): unknown {
   let value: unknown = options;
   for (const key of path) {
@@ -123,6 +128,7 @@ function describeIssue(issue: z.core.$ZodIssue, options: unknown): string {
   const option = issue.path.length === 0 ? 'options' : `\`${issue.path.map(String).join('.')}\``;
   switch (issue.code) {
     case 'invalid_type':
+      if (valueAt(options, issue.path) === undefined && option === '`baseUrl`') return BASE_URL_REQUIRED;
       return valueAt(options, issue.path) === undefined
         ? `${option} is required`
         : `${option} must be of type ${issue.expected}`;

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Router } from 'express';
 import type { ToopherApi } from '../api/client.js';
 import { ToopherCore } from '../strategy/core.js';
+import { registerPagesRouter } from '../strategy/diagnostics.js';
 import { createStrategyWithCore, type ToopherStrategy } from '../strategy/strategy.js';
 import { csrfToken, hasValidCsrf } from './csrf.js';
 import { FlowResponder } from './flow-responder.js';
@@ -49,6 +50,7 @@ export function createToopher<TUser = unknown>(options: ToopherOptions<TUser>): 
   const core = new ToopherCore(resolved.config);
   const flows = new FlowResponder(core, new Pages(resolved));
   const router = createToopherRouter(flows);
+  registerPagesRouter(core, router);
   const strategy = createStrategyWithCore<TUser>(core);
   const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
     handleRouteError(flows, err, req, res, next);

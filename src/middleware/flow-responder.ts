@@ -9,7 +9,7 @@ import {
   removePending,
   type FlowRecord,
 } from '../strategy/pending-state.js';
-import { safeReturnPath } from '../strategy/return-url.js';
+import { safeReturnPath, sameOriginPath } from '../strategy/return-url.js';
 import { ToopherUnavailableError } from '../strategy/unavailable-error.js';
 import { csrfToken } from './csrf.js';
 import { GRANT_FIELD, GRANT_TTL_MS, signGrant } from './grant.js';
@@ -101,12 +101,22 @@ export class FlowResponder {
   }
 
   /**
+   * Ends a flow that will not complete (denied, expired, cancelled, locked,
+   * refused): removed from this session and marked ended in the shared
+   * store, so no copy of it saved back by a concurrent request can complete.
+   */
+  async discard(req: Request, flow: FlowRecord): Promise<void> {
+    await this.core.endFlow(flow);
+    removePending(this.core.stateOf(req, true), flow.id);
+    await this.core.save(req);
+  }
+
+  /**
    * A guarded action of a user without an active pairing: refused with a
    * clear page. Pairing a new phone needs a fresh sign-in with the first factor.
    */
   async pairingRequired(req: Request, res: Response, flow: FlowRecord, pairingRemoved: boolean): Promise<void> {
-    removePending(this.core.stateOf(req, true), flow.id);
-    await this.core.save(req);
+    await this.discard(req, flow);
     const m = this.pages.messages;
     await this.pages.result(
       req,
@@ -123,8 +133,8 @@ export class FlowResponder {
   }
 
   async rateLimited(req: Request, res: Response, flow: FlowRecord | undefined): Promise<void> {
-    if (flow) removePending(this.core.stateOf(req, true), flow.id);
-    await this.core.save(req);
+    if (flow) await this.discard(req, flow);
+    else await this.core.save(req);
     const m = this.pages.messages;
     res.set('Retry-After', '60');
     await this.pages.result(
@@ -136,18 +146,22 @@ export class FlowResponder {
     );
   }
 
-  /** Where "Try again" leads after a flow ended badly. */
+  /**
+   * Where "Try again" leads after a flow ended badly: the sign-in's
+   * `failureRedirect`, the page a guarded action came from, the guarded page
+   * itself (GET), else `defaultReturnTo`. Every candidate is checked again
+   * here to be a same-origin path.
+   */
   retryUrl(flow: FlowRecord | undefined): string {
-    const failureRedirect = flow?.kind === 'login' ? safeReturnPath(flow.failureRedirect) : undefined;
+    const failureRedirect = safeReturnPath(flow?.failureRedirect);
     if (failureRedirect !== undefined) return failureRedirect;
-    if (flow?.kind === 'action' && flow.held?.method === 'GET') return flow.held.url;
-    return this.core.config.defaultReturnTo;
+    const heldGet = flow?.kind === 'action' && flow.held?.method === 'GET' ? sameOriginPath(flow.held.url) : undefined;
+    return heldGet ?? this.core.config.defaultReturnTo;
   }
 
   /** A denied or expired flow: nobody is signed in, nothing runs. A failed pairing goes back to the pair page. */
   async failed(req: Request, res: Response, flow: FlowRecord, state: 'denied' | 'expired'): Promise<void> {
     const s = this.pages.strings;
-    const state$ = this.core.stateOf(req, true);
     const status = state === 'denied' ? 403 : 401;
     const title = state === 'denied' ? s.deniedTitle : s.expiredTitle;
     if (flow.stage === 'pairing') {
@@ -161,8 +175,7 @@ export class FlowResponder {
       await this.pages.result(req, res, status, { title, message, status: state, retryUrl: this.core.urlFor(flow) }, { state });
       return;
     }
-    removePending(state$, flow.id);
-    await this.core.save(req);
+    await this.discard(req, flow);
     const message =
       state === 'expired' ? s.expiredMessage : flow.kind === 'login' ? s.loginDeniedMessage : s.actionDeniedMessage;
     const retryUrl = this.retryUrl(flow);
@@ -179,6 +192,15 @@ export class FlowResponder {
       await this.failed(req, res, flow, 'expired');
       return;
     }
+    if (!(await this.core.endFlow(flow))) {
+      // Already completed or ended: by another tab or instance, or this is an
+      // older copy of the session that a concurrent request saved back. The
+      // session is left as it is: saving this request's copy could drop the
+      // grant the winner just stored.
+      this.core.emit('grant-refused', flow, { reason: 'replayed' });
+      await this.unknown(req, res);
+      return;
+    }
     const state = this.core.stateOf(req, true);
     removePending(state, flow.id);
     if (flow.kind === 'login') {
@@ -191,7 +213,8 @@ export class FlowResponder {
       return;
     }
     const now = this.core.now();
-    const held = flow.held;
+    // The held URL was checked when it was held; checked again as it comes back from the session store.
+    const held = flow.held !== undefined && sameOriginPath(flow.held.url) !== undefined ? flow.held : undefined;
     if (flow.maxAgeMs !== undefined) {
       putApproval(state, flow.actionName, { userName: flow.userName, expiresAt: now + flow.maxAgeMs }, now);
     }

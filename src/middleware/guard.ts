@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import * as z from 'zod';
 import { ToopherConfigError } from '../errors.js';
 import { describeIssues } from '../strategy/options.js';
+import { refererPath } from '../strategy/return-url.js';
 import { hasApproval, putApproval, takeGrant } from '../strategy/pending-state.js';
 import { ToopherUnavailableError } from '../strategy/unavailable-error.js';
 import { hasValidCsrf } from './csrf.js';
@@ -167,6 +168,11 @@ export function createGuardFactory(flows: FlowResponder) {
         await tooLarge(req, res);
         return;
       }
+      if (held === 'unsafe-url') {
+        const m = pages.messages;
+        await pages.refuse(req, res, 400, { title: m.badRequestTitle, message: m.unsafeUrlMessage });
+        return;
+      }
       // Browsers can only replay GET, HEAD and form POSTs; JSON clients replay themselves.
       const replayable =
         held !== 'unsupported' &&
@@ -184,6 +190,8 @@ export function createGuardFactory(flows: FlowResponder) {
         terminalId: core.terminalIdOf(req),
         held,
         maxAgeMs,
+        // "Try again" after a denied form goes back to the page it came from (a GET retries itself).
+        failureRedirect: held.method === 'GET' || held.method === 'HEAD' ? undefined : refererPath(req.get('referer'), req.get('host')),
       });
       const outcome = await core.start(req, flow);
       switch (outcome.type) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import type { HeldRequest } from '../strategy/pending-state.js';
+import { sameOriginPath } from '../strategy/return-url.js';
 import { GRANT_FIELD } from './grant.js';
 
 /** Largest body (as canonical JSON) the guard holds for approval. */
@@ -9,7 +10,7 @@ const MAX_FIELDS = 200;
 const MAX_DEPTH = 8;
 
 /** Why a request cannot be held. */
-export type HoldProblem = 'too-large' | 'unsupported';
+export type HoldProblem = 'too-large' | 'unsupported' | 'unsafe-url';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
@@ -96,6 +97,8 @@ export function holdRequest(req: Request): HeldRequest | HoldProblem {
   const method = req.method.toUpperCase();
   const url = urlWithoutGrant(req.originalUrl);
   if (url.length > 4096) return 'too-large';
+  // After approval the browser is sent to this URL (with the grant): only ever a path of this origin.
+  if (sameOriginPath(url) === undefined) return 'unsafe-url';
   let digest: string;
   try {
     digest = requestDigest(req);

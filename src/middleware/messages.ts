@@ -16,6 +16,7 @@ export interface ToopherMessages {
   readonly badRequestMessage: string;
   readonly requestTooLargeMessage: string;
   readonly unsupportedRequestMessage: string;
+  readonly unsafeUrlMessage: string;
   readonly accountUnavailableMessage: string;
   readonly unavailableTitle: string;
   readonly unavailableMessage: string;
@@ -39,6 +40,7 @@ export const defaultMessages: ToopherMessages = Object.freeze({
   badRequestMessage: 'The request could not be understood.',
   requestTooLargeMessage: 'The request is too large or too deeply nested to be held for approval.',
   unsupportedRequestMessage: 'This kind of request cannot be held for approval.',
+  unsafeUrlMessage: 'This address is not a page of this site (it starts with // or contains a backslash), so it cannot be approved.',
   accountUnavailableMessage: 'Your account is no longer available. Sign in again.',
   unavailableTitle: 'Verification unavailable',
   unavailableMessage:

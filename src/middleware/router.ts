@@ -2,11 +2,12 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { ToopherError } from '../errors.js';
 import { debug } from '../internal/debug.js';
 import type { ToopherCore } from '../strategy/core.js';
-import { findPending, removePending, type FlowRecord, type FlowState } from '../strategy/pending-state.js';
+import { findPending, type FlowRecord, type FlowState } from '../strategy/pending-state.js';
 import { ToopherUnavailableError } from '../strategy/unavailable-error.js';
 import { clientScript, stylesheet, suggestTerminalName } from '../views/index.js';
 import { csrfToken, hasValidCsrf } from './csrf.js';
 import type { FlowResponder } from './flow-responder.js';
+import { serveIframeRelay } from './iframe-relay.js';
 import { sendJson, wantsJson } from './respond.js';
 
 type Handler = (req: Request, res: Response) => Promise<void>;
@@ -58,6 +59,8 @@ export function createToopherRouter(flows: FlowResponder): Router {
     res.set('X-Content-Type-Options', 'nosniff');
     res.type('js').send(clientScript);
   });
+  // The hosted iframe flow's relay script (see iframe-relay.ts).
+  router.get(`${base}/assets/toopher-iframe.js`, serveIframeRelay);
 
   /** The flow named by `:id` if this request may drive it; otherwise answers "unknown" and returns undefined. */
   async function load(req: Request, res: Response): Promise<FlowRecord | undefined> {
@@ -102,6 +105,7 @@ export function createToopherRouter(flows: FlowResponder): Router {
       checkAction: `${base}/pending/${id}`,
       cancelAction: `${base}/pending/${id}/cancel`,
       ...(flow.stage === 'auth' ? { otpAction: `${base}/pending/${id}/otp` } : {}),
+      ...(flow.stage === 'auth' && flow.otpRequired === true ? { otpOnly: true } : {}),
       ...(otpError === undefined ? {} : { otpError }),
       ...(flow.terminalName === undefined ? {} : { terminalName: flow.terminalName }),
       ...(flow.stage === 'pairing' ? {} : { actionName: flow.actionName }),
@@ -164,6 +168,20 @@ export function createToopherRouter(flows: FlowResponder): Router {
     if (stage === 'pair' && (await refusePairingOfAction(req, res, flow))) return undefined;
     if (await endIfExpired(req, res, flow)) return undefined;
     return flow;
+  }
+
+  /**
+   * Asks Toopher again whether the flow's step (pairing, or naming this
+   * browser) still applies, right before acting on it. True when it does;
+   * otherwise the flow continues as a normal sign-in (a push, an approval or
+   * a refusal) and the answer has been sent.
+   */
+  async function stillApplies(req: Request, res: Response, flow: FlowRecord, step: 'pair' | 'name'): Promise<boolean> {
+    const outcome = await core.recheck(req, flow);
+    if (outcome.type === step) return true;
+    debug('the %s step no longer applies: Toopher answered %s', step, outcome.type);
+    await flows.afterStart(req, res, flow, outcome);
+    return false;
   }
 
   function elsewhere(res: Response, flow: FlowRecord, ...stages: FlowRecord['stage'][]): boolean {
@@ -230,8 +248,7 @@ export function createToopherRouter(flows: FlowResponder): Router {
     }
     const s = pages.strings;
     if (result === 'locked') {
-      removePending(core.stateOf(req, true), flow.id);
-      await core.save(req);
+      await flows.discard(req, flow);
       await pages.result(req, res, 403, {
         title: s.deniedTitle,
         message: s.otpTooManyAttempts,
@@ -249,9 +266,8 @@ export function createToopherRouter(flows: FlowResponder): Router {
     if (!(await csrfOk(req, res))) return;
     const flow = await load(req, res);
     if (!flow) return;
-    removePending(core.stateOf(req, true), flow.id);
+    await flows.discard(req, flow);
     core.emit('approval-cancelled', flow);
-    await core.save(req);
     const s = pages.strings;
     await pages.result(req, res, 200, {
       title: s.cancelledTitle,
@@ -319,6 +335,7 @@ export function createToopherRouter(flows: FlowResponder): Router {
       await renderPair(req, res, flow, 400, pages.strings.pairingPhraseRequired);
       return;
     }
+    if (!(await stillApplies(req, res, flow, 'pair'))) return;
     await afterPairing(req, res, flow, await core.startPairing(flow, phrase), phrase);
   }));
 
@@ -326,6 +343,7 @@ export function createToopherRouter(flows: FlowResponder): Router {
     if (!(await csrfOk(req, res))) return;
     const flow = await openStep(req, res, 'pair');
     if (!flow) return;
+    if (!(await stillApplies(req, res, flow, 'pair'))) return;
     await afterPairing(req, res, flow, await core.startPairing(flow, undefined), undefined);
   }));
 
@@ -368,6 +386,12 @@ export function createToopherRouter(flows: FlowResponder): Router {
       return;
     }
     if (await endIfExpired(req, res, flow)) return;
+    if (!(await stillApplies(req, res, flow, 'pair'))) return;
+    if (!maySkip(flow)) {
+      // Toopher now says the old pairing was removed (707): never skipped.
+      await renderPair(req, res, flow, 409);
+      return;
+    }
     await core.skipEnrollment(flow);
     await flows.complete(req, res, flow);
   }));
@@ -399,6 +423,7 @@ export function createToopherRouter(flows: FlowResponder): Router {
       await renderName(req, res, flow, 400, pages.strings.terminalNameRequired, name);
       return;
     }
+    if (!(await stillApplies(req, res, flow, 'name'))) return;
     await core.nameTerminal(flow, name);
     await flows.afterStart(req, res, flow, await core.start(req, flow));
   }));

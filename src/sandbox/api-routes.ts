@@ -1,6 +1,6 @@
 import express from 'express';
 import type { NextFunction, Request, Response, Router } from 'express';
-import { toBuffer } from 'qrcode';
+import { qrcode } from './optional-deps.js';
 import { debug } from '../internal/debug.js';
 import { escapeHtml as e } from './html.js';
 import { OAuthVerifier, type OAuthParam } from './oauth-verify.js';
@@ -142,7 +142,7 @@ export function createApiRouter(options: ApiRouterOptions): Router {
     '/qr/pairings/:id',
     signed(async ({ consumerKey, req }) => {
       store.assertPairing(consumerKey, id(req));
-      return toBuffer(`${origin(req)}/r/pairings/${id(req)}`, { type: 'png', margin: 2, width: 228 });
+      return qrcode().toBuffer(`${origin(req)}/r/pairings/${id(req)}`, { type: 'png', margin: 2, width: 228 });
     }),
   );
   router.get('/pairings/:id', signed(({ consumerKey, req }) => store.getPairing(consumerKey, id(req))));

@@ -10,6 +10,7 @@ A local emulator of the Toopher v1 API with a simulated phone page.
 Options:
   --port <n>                 Port to listen on (default 0: a free port, printed at start)
   --host <address>           Interface to listen on (default 127.0.0.1; the control API is unauthenticated)
+  --allowed-host <name>      Another Host name the control API and phone page answer to (repeatable)
   --consumer-key <key>       Requester consumer key (default: random, printed at start)
   --consumer-secret <secret> Requester consumer secret (default: random, printed at start)
   --pending-timeout-ms <n>   Authentication requests still pending after this long time out (default 120000)
@@ -39,6 +40,7 @@ function parseCommandLine() {
       options: {
         port: { type: 'string' },
         host: { type: 'string' },
+        'allowed-host': { type: 'string', multiple: true },
         'consumer-key': { type: 'string' },
         'consumer-secret': { type: 'string' },
         'pending-timeout-ms': { type: 'string' },
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
     consumers: [{ key, secret }],
     ...(values.host === undefined ? {} : { host: values.host }),
     ...(port === undefined ? {} : { port }),
+    ...(values['allowed-host'] === undefined ? {} : { allowedHosts: values['allowed-host'] }),
     ...(pendingTimeoutMs === undefined ? {} : { pendingTimeoutMs }),
     ...(pairingTimeoutMs === undefined ? {} : { pairingTimeoutMs }),
   };
@@ -81,6 +84,7 @@ async function main(): Promise<void> {
   console.log(`Consumer key:        ${key}`);
   // The secret is printed only when we made it up; a secret given on the command line is not echoed.
   console.log(`Consumer secret:     ${values['consumer-secret'] === undefined ? secret : '(as given)'}`);
+  console.log(`Control token:       ${sandbox.controlToken} (x-sandbox-token header for non-JSON control posts)`);
   console.log('Press Ctrl-C to stop.');
 
   const stop = (): void => {

@@ -1,6 +1,7 @@
 import express from 'express';
 import type { NextFunction, Request, Response, Router } from 'express';
 import { z } from 'zod';
+import { CONTROL_TOKEN_FIELD, type ControlAccess, controlGuard, requireFormToken } from './control-guard.js';
 import type { FaultState } from './faults.js';
 import { parseLenientBoolean } from './params.js';
 import { PHONE_CSS, renderPhonePage } from './phone-page.js';
@@ -25,6 +26,7 @@ export const autoRespondSchema = z.strictObject({
   automate: lenientBoolean.optional(),
 });
 
+const requireOtpSchema = z.object({ required: lenientBoolean });
 const respondSchema = z.object({ granted: lenientBoolean, automate: lenientBoolean.optional() });
 
 /** Parses a control body with `schema`, answering 400 with the first problem. */
@@ -44,6 +46,7 @@ function controlBody(req: Request): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};
   const rest: Record<string, unknown> = { ...(body as Record<string, unknown>) };
   delete rest['return_to'];
+  delete rest[CONTROL_TOKEN_FIELD];
   return rest;
 }
 
@@ -72,6 +75,7 @@ export interface ControlRouterOptions {
   readonly faults: FaultState;
   readonly maxBodyBytes: number;
   readonly showRequester: boolean;
+  readonly access: ControlAccess;
 }
 
 /**
@@ -113,7 +117,8 @@ export function createControlRouter(options: ControlRouterOptions): Router {
     return typeof value === 'string' ? value : '';
   };
 
-  router.use('/sandbox', ...parsers);
+  router.use(controlGuard(options.access));
+  router.use('/sandbox', ...parsers, requireFormToken(options.access));
   router.post(
     '/sandbox/pairing_phrases',
     control(
@@ -135,6 +140,13 @@ export function createControlRouter(options: ControlRouterOptions): Router {
     '/sandbox/pairings/:id/deactivate',
     control((req) => {
       store.phoneDeactivatePairing(id(req));
+      return {};
+    }),
+  );
+  router.post(
+    '/sandbox/pairings/:id/require_otp',
+    control((req) => {
+      store.phoneSetOtpRequired(id(req), parseControl(requireOtpSchema, controlBody(req)).required);
       return {};
     }),
   );
@@ -204,7 +216,7 @@ export function createControlRouter(options: ControlRouterOptions): Router {
       .type('html')
       .send(
         renderPhonePage({
-          phrases: store.phonePhrases(),
+          ...store.phoneTimes(),
           pairings,
           requests: store.phoneListRequests(userName).slice(0, 50),
           userNames: store.phoneUserNames(),
@@ -213,6 +225,7 @@ export function createControlRouter(options: ControlRouterOptions): Router {
           refreshSeconds: refresh ? 2 : undefined,
           returnTo: self,
           showRequester: options.showRequester,
+          token: options.access.token,
         }),
       );
   });

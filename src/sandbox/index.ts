@@ -3,8 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { ToopherConfigError } from '../errors.js';
 import { randomToken } from '../internal/random.js';
+import { ControlAccess } from './control-guard.js';
 import { faultsSchema, autoRespondSchema, parseControl } from './control-routes.js';
 import { FaultState } from './faults.js';
+import { loadSandboxDependencies } from './optional-deps.js';
+import { acceptChunkedWithContentLength } from './http-framing.js';
 import { createSandboxApp } from './server.js';
 import { SandboxStore } from './store.js';
 import type {
@@ -57,6 +60,8 @@ const optionsSchema = z.strictObject({
   timestampWindowSeconds: z.number().int().positive().default(300),
   maxBodyBytes: z.number().int().min(1024).default(16_384),
   maxParameterLength: z.number().int().min(16).default(1000),
+  allowedHosts: z.array(z.string().min(1).max(255).regex(/^[\w.[\]:-]+$/, 'must be a host name, optionally with :port')).max(50).default([]),
+  maxPairingPhrases: z.number().int().positive().max(100_000).default(100),
 });
 
 /** A random consumer key/secret pair, as the CLI and `createSandbox()` use when none is given. */
@@ -83,16 +88,20 @@ function resolveOptions(options: SandboxOptions): z.output<typeof optionsSchema>
  */
 export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const resolved = resolveOptions(options);
+  await loadSandboxDependencies();
   const consumers = resolved.consumers ?? [createRandomConsumer()];
   const first = consumers[0] ?? createRandomConsumer();
+  const clock = resolved.clock ?? (() => Date.now());
   const store = new SandboxStore({
     consumers,
-    clock: resolved.clock ?? (() => Date.now()),
+    clock,
     pendingTimeoutMs: resolved.pendingTimeoutMs,
     pairingTimeoutMs: resolved.pairingTimeoutMs,
     phraseTimeoutMs: resolved.phraseTimeoutMs,
     otpRateLimit: resolved.otpRateLimit,
+    maxPhrases: resolved.maxPairingPhrases,
   });
+  const access = new ControlAccess(randomToken(18), resolved.allowedHosts);
   const faults = new FaultState();
   const app = createSandboxApp({
     store,
@@ -101,9 +110,12 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     maxBodyBytes: resolved.maxBodyBytes,
     maxParameterLength: resolved.maxParameterLength,
     showRequester: consumers.length > 1,
+    access,
+    clock,
   });
   const server = createServer(app);
   server.keepAliveTimeout = 5_000;
+  acceptChunkedWithContentLength(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(resolved.port, resolved.host, () => {
@@ -114,12 +126,20 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const { port, address, family } = server.address() as AddressInfo;
   const host = family === 'IPv6' ? `[${address}]` : address;
   const url = `http://${host}:${port}`;
+  access.listening(host, port);
+  if (!isLoopback(address)) {
+    process.emitWarning(
+      `The Toopher sandbox listens on ${url}, not on a loopback address: anyone who can reach it can pair, approve and read one-time passwords through its control API and phone page. Use it only on a trusted network.`,
+      { code: 'TOOPHER_SANDBOX_PUBLIC' },
+    );
+  }
 
   const phone: SandboxPhone = {
     createPairingPhrase: () => Promise.resolve(store.phoneCreatePhrase()),
     listPairings: (userName) => attempt(() => store.phoneListPairings(userName)),
     respondToPairing: (id, granted) => attempt(() => store.phoneRespondToPairing(id, granted)),
     deactivatePairing: (id) => attempt(() => store.phoneDeactivatePairing(id)),
+    setOtpRequired: (id, required) => attempt(() => store.phoneSetOtpRequired(id, required)),
     getOtp: (id) => attempt(() => store.phoneOtp(id)),
     listAuthenticationRequests: (userName) => attempt(() => store.phoneListRequests(userName)),
     respondToAuthenticationRequest: (id, granted, automate) =>
@@ -142,6 +162,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     apiUrl: `${url}/v1`,
     consumerKey: first.key,
     consumerSecret: first.secret,
+    controlToken: access.token,
     phone,
     close: () => {
       closing ??= new Promise<void>((resolve) => {
@@ -161,4 +182,8 @@ function attempt<T>(fn: () => T): Promise<T> {
   } catch (err) {
     return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }

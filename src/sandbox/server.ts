@@ -1,8 +1,10 @@
 import express from 'express';
 import type { Express, NextFunction, Request, Response } from 'express';
 import { createApiRouter, apiErrorHandler } from './api-routes.js';
+import type { ControlAccess } from './control-guard.js';
 import { createControlRouter } from './control-routes.js';
 import { type FaultState, faultMiddleware } from './faults.js';
+import { createIframeRouter } from './iframe/routes.js';
 import { SandboxError } from './sandbox-error.js';
 import type { SandboxStore } from './store.js';
 
@@ -13,13 +15,17 @@ export interface SandboxAppOptions {
   readonly maxBodyBytes: number;
   readonly maxParameterLength: number;
   readonly showRequester: boolean;
+  readonly access: ControlAccess;
+  /** The sandbox clock (ms since the epoch). */
+  readonly clock: () => number;
 }
 
-/** The Express app of one sandbox: `/v1` (faults apply here only), `/sandbox`, `/phone`. */
+/** The Express app of one sandbox: `/v1` (faults apply here only, not to the iframe pages), `/sandbox`, `/phone`. */
 export function createSandboxApp(options: SandboxAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use('/v1/web', createIframeRouter(options));
   app.use('/v1', faultMiddleware(options.faults), createApiRouter(options));
   app.use(createControlRouter(options));
   app.get('/', (_req, res) => {

@@ -1,4 +1,4 @@
-import { generateSecret, generateSync, verifySync } from 'otplib';
+import { otplib } from './optional-deps.js';
 import { randomId, randomToken } from '../internal/random.js';
 import { randomPairingPhrase } from './phrases.js';
 import { SandboxError, badRequest, conflict, notFound } from './sandbox-error.js';
@@ -43,6 +43,8 @@ interface PairingRecord {
   readonly kind: 'phrase' | 'sms' | 'qr';
   status: PairingStatus;
   deactivated: boolean;
+  /** The user must answer with an OTP: `initiate` sends no push and answers reason_code 708. */
+  otpRequired: boolean;
   reason: string;
   readonly resetTokens: Set<string>;
   /** Clock times of recent wrong OTPs, for the rate limit. */
@@ -77,6 +79,7 @@ interface RequestRecord {
   status: RequestStatus;
   automated: boolean;
   reason: string;
+  reasonCode: number;
 }
 
 /** What `authentication_requests/initiate` asked for, aliases already resolved. */
@@ -106,13 +109,18 @@ export interface StoreOptions {
   readonly pairingTimeoutMs: number;
   readonly phraseTimeoutMs: number;
   readonly otpRateLimit: false | { readonly maxAttempts: number; readonly windowMs: number };
+  /** Unused phrases kept at most (the oldest are forgotten first). */
+  readonly maxPhrases?: number;
 }
 
 const USER_UNKNOWN = (): SandboxError => conflict(705, 'No matching user exists.');
 const USER_DISABLED = (): SandboxError => conflict(704, 'The specified user has disabled Toopher authentication.');
 const PAIRING_DEACTIVATED = (): SandboxError => conflict(707, 'Not allowed: This pairing has been deactivated.');
-const PAIRING_NOT_AUTHORIZED = (): SandboxError =>
-  conflict(707, 'Not allowed: This pairing has not been authorized to authenticate.');
+/** The legacy code and wording the SDKs and the WordPress plugin match (toopher-api.md §4.3). */
+const PAIRING_NOT_AUTHORIZED = (): SandboxError => conflict(601, 'Pairing has not been authorized to authenticate');
+/** reason_code of a request the user must answer with an OTP (no push is sent). */
+export const OTP_REQUIRED_REASON_CODE = 708;
+const OTP_REQUIRED_REASON = 'User requires OTP authentication';
 const TERMINAL_UNKNOWN = (): SandboxError => conflict(706, 'No matching terminal exists.');
 
 /**
@@ -128,6 +136,7 @@ export class SandboxStore {
   private readonly _pairingTimeoutMs: number;
   private readonly _phraseTimeoutMs: number;
   private readonly _otpRateLimit: StoreOptions['otpRateLimit'];
+  private readonly _maxPhrases: number;
   private readonly _consumers = new Map<string, ConsumerRecord>();
   private readonly _users = new Map<string, UserRecord>();
   private readonly _pairings = new Map<string, PairingRecord>();
@@ -149,6 +158,7 @@ export class SandboxStore {
     this._pairingTimeoutMs = options.pairingTimeoutMs;
     this._phraseTimeoutMs = options.phraseTimeoutMs;
     this._otpRateLimit = options.otpRateLimit;
+    this._maxPhrases = options.maxPhrases ?? 100;
     options.consumers.forEach((c, index) => {
       const name = c.name ?? `Sandbox requester${options.consumers.length > 1 ? ` ${index + 1}` : ''}`;
       this._consumers.set(c.key, { key: c.key, secret: c.secret, id: randomId(), name });
@@ -328,7 +338,7 @@ export class SandboxStore {
       user = found;
       if (!user.enabled) throw USER_DISABLED();
       const active = this._activePairing(user.id);
-      if (active === undefined) throw PAIRING_DEACTIVATED();
+      if (active === undefined) throw this._hasDeactivatedPairing(user.id) ? PAIRING_DEACTIVATED() : PAIRING_NOT_AUTHORIZED();
       pairing = active;
       terminal = this._resolveTerminal(consumerKey, user, input, false);
     } else {
@@ -350,11 +360,16 @@ export class SandboxStore {
       status: 'pending',
       automated: false,
       reason: '',
+      reasonCode: 0,
     };
     this._requests.set(record.id, record);
 
     if (input.otp !== undefined) {
       this._decideWithOtp(record, pairing, input.otp);
+    } else if (pairing.otpRequired) {
+      // No push: the requester must ask for an OTP and call otp_auth (the RADIUS integration's path).
+      record.reasonCode = OTP_REQUIRED_REASON_CODE;
+      record.reason = OTP_REQUIRED_REASON;
     } else {
       const rule = this._automations.get(automationKey(user.id, terminal.id, action.name));
       if (rule !== undefined && record.automationAllowed) {
@@ -400,6 +415,11 @@ export class SandboxStore {
     let phrase = randomPairingPhrase();
     while (this._phrases.has(phrase)) phrase = randomPairingPhrase();
     this._phrases.set(phrase, this._clock());
+    // Unauthenticated callers must not grow memory or the phone page without bound.
+    for (const oldest of this._phrases.keys()) {
+      if (this._phrases.size <= this._maxPhrases) break;
+      this._phrases.delete(oldest);
+    }
     return phrase;
   }
 
@@ -407,6 +427,13 @@ export class SandboxStore {
   phonePhrases(): string[] {
     this._forgetExpiredPhrases();
     return [...this._phrases.keys()].reverse();
+  }
+
+  /** For the phone page: unused phrases with their expiry, the time now and the pending timeout. */
+  phoneTimes(): { readonly now: number; readonly pendingTimeoutMs: number; readonly phrases: { readonly phrase: string; readonly expiresAt: number }[] } {
+    this._forgetExpiredPhrases();
+    const phrases = [...this._phrases].reverse().map(([phrase, createdAt]) => ({ phrase, expiresAt: createdAt + this._phraseTimeoutMs }));
+    return { now: this._clock(), pendingTimeoutMs: this._pendingTimeoutMs, phrases };
   }
 
   phoneListPairings(userName?: string): SandboxPairing[] {
@@ -425,13 +452,18 @@ export class SandboxStore {
     pairing.reason = granted ? 'Accepted on the phone' : 'Refused on the phone';
   }
 
+  /** Makes authentications of this pairing answer reason_code 708 (OTP required) instead of pushing. */
+  phoneSetOtpRequired(pairingId: string, required: boolean): void {
+    this._phonePairing(pairingId).otpRequired = required;
+  }
+
   phoneDeactivatePairing(pairingId: string): void {
     this._phonePairing(pairingId).deactivated = true;
   }
 
   phoneOtp(pairingId: string): string {
     const pairing = this._phonePairing(pairingId);
-    return generateSync({ secret: pairing.otpSecret, epoch: Math.floor(this._clock() / 1000) });
+    return otplib().generateSync({ secret: pairing.otpSecret, epoch: Math.floor(this._clock() / 1000) });
   }
 
   phoneListRequests(userName?: string): SandboxAuthenticationRequest[] {
@@ -446,6 +478,9 @@ export class SandboxStore {
     if (record === undefined) throw notFound('authentication request');
     this._refreshRequest(record);
     if (record.status !== 'pending') throw conflict(409, 'The authentication request is not pending.');
+    if (record.reasonCode === OTP_REQUIRED_REASON_CODE) {
+      throw conflict(409, 'This request waits for an OTP typed on the website; the phone gets no push.');
+    }
     record.status = granted ? 'granted' : 'denied';
     record.reason = granted ? 'Granted on the phone' : 'Denied on the phone';
     if (automate) {
@@ -500,10 +535,11 @@ export class SandboxStore {
       consumerKey,
       userId: user.id,
       createdAt: this._clock(),
-      otpSecret: generateSecret(),
+      otpSecret: otplib().generateSecret(),
       kind,
       status: 'pending',
       deactivated: false,
+      otpRequired: false,
       reason: '',
       resetTokens: new Set(),
       otpFailures: [],
@@ -543,6 +579,11 @@ export class SandboxStore {
     return false;
   }
 
+  private _hasDeactivatedPairing(userId: string): boolean {
+    for (const pairing of this._pairings.values()) if (pairing.userId === userId && pairing.deactivated) return true;
+    return false;
+  }
+
   /** The user's newest enabled, not deactivated pairing. */
   private _activePairing(userId: string): PairingRecord | undefined {
     let found: PairingRecord | undefined;
@@ -575,9 +616,13 @@ export class SandboxStore {
   }
 
   /**
-   * Finds the terminal of an initiate call: by Toopher id, by the requester's
-   * id (706 when unknown, unless `createMissing` and a name was given), or by
-   * display name (created on first use).
+   * Finds the terminal of an initiate call: by Toopher id; by the requester's
+   * id (its display name is then ignored; 706 when unknown, unless
+   * `createMissing` and a name was given); or by display name. With a
+   * `pairing_id` (`createMissing`) an unknown name makes a new terminal and no
+   * name at all uses the pairing's unnamed terminal (the WordPress XML-RPC path
+   * sends `terminal_name=""`); by user name an unknown name is 706, as the 2.0
+   * SDKs' tests expect.
    */
   private _resolveTerminal(consumerKey: string, user: UserRecord, input: InitiateInput, createMissing: boolean): TerminalRecord {
     if (input.terminalId !== undefined) {
@@ -595,12 +640,14 @@ export class SandboxStore {
       throw TERMINAL_UNKNOWN();
     }
     if (input.terminalName !== undefined) {
-      return (
-        this._findTerminalByName(consumerKey, user.id, input.terminalName) ??
-        this._insertTerminal(consumerKey, user.id, input.terminalName, '')
-      );
+      const named = this._findTerminalByName(consumerKey, user.id, input.terminalName);
+      if (named !== undefined) return named;
+      if (createMissing) return this._insertTerminal(consumerKey, user.id, input.terminalName, '');
+      throw TERMINAL_UNKNOWN();
     }
-    if (createMissing) throw badRequest('Missing required parameter: terminal_name');
+    if (createMissing) {
+      return this._findTerminalByName(consumerKey, user.id, '') ?? this._insertTerminal(consumerKey, user.id, '', '');
+    }
     throw TERMINAL_UNKNOWN();
   }
 
@@ -657,7 +704,7 @@ export class SandboxStore {
     const token = otp.trim();
     if (!/^\d{6}$/.test(token)) return false;
     try {
-      return verifySync({
+      return otplib().verifySync({
         secret: pairing.otpSecret,
         token,
         epoch: Math.floor(this._clock() / 1000),
@@ -723,6 +770,7 @@ export class SandboxStore {
       enabled: pairing.status === 'enabled' && !pairing.deactivated,
       pending: pairing.status === 'pending' && !pairing.deactivated,
       deactivated: pairing.deactivated,
+      otp_required: pairing.otpRequired,
       totp_length: 6,
       reason: pairing.reason,
       user: this._userJson(this._mustUser(pairing.userId)),
@@ -752,7 +800,7 @@ export class SandboxStore {
       automated: record.automated,
       cancelled: record.status === 'cancelled',
       reason: record.reason,
-      reason_code: 0,
+      reason_code: record.reasonCode,
       automation_allowed: record.automationAllowed,
       challenge_required: record.challengeRequired,
       created_seconds_since_epoch: Math.floor(record.createdAt / 1000),

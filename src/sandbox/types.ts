@@ -41,6 +41,13 @@ export interface SandboxOptions {
   readonly maxBodyBytes?: number;
   /** Longest accepted parameter value in characters (default 1000); longer values get 400. */
   readonly maxParameterLength?: number;
+  /**
+   * More host names (or `host:port`) the control API and phone page answer to, besides the loopback
+   * names and the bound address (default none). Requests naming any other `Host` get 421.
+   */
+  readonly allowedHosts?: readonly string[];
+  /** Unused pairing phrases kept at most; creating more forgets the oldest (default 100). */
+  readonly maxPairingPhrases?: number;
 }
 
 /** A user as `/v1` returns it. */
@@ -59,6 +66,8 @@ export interface SandboxPairing {
   readonly enabled: boolean;
   readonly pending: boolean;
   readonly deactivated: boolean;
+  /** Sandbox only: authentications answer reason_code 708 and wait for an OTP. */
+  readonly otp_required: boolean;
   readonly totp_length: number;
   readonly reason: string;
   readonly user: SandboxUser;
@@ -134,6 +143,11 @@ export interface SandboxPhone {
   listPairings(userName?: string): Promise<SandboxPairing[]>;
   /** Accepts or refuses a pending pairing. */
   respondToPairing(pairingId: string, granted: boolean): Promise<void>;
+  /**
+   * Makes the pairing's user answer with a one-time password: `initiate` then sends no push and answers a
+   * pending request with `reason_code` 708 ("User requires OTP authentication"), decided by `otp_auth`.
+   */
+  setOtpRequired(pairingId: string, required: boolean): Promise<void>;
   /** Removes the pairing from the phone: later authentications answer 707. */
   deactivatePairing(pairingId: string): Promise<void>;
   /** The pairing's current 6-digit TOTP (RFC 6238, SHA1, 30 s) at the sandbox clock's time. */
@@ -158,6 +172,11 @@ export interface Sandbox {
   readonly consumerKey: string;
   /** The first consumer's secret. */
   readonly consumerSecret: string;
+  /**
+   * Lets a non-JSON POST through to the control API: send it as the `x-sandbox-token` header. JSON
+   * requests need no token (a web page cannot send them cross-origin).
+   */
+  readonly controlToken: string;
   readonly phone: SandboxPhone;
   /** Stops listening, drops every connection (including hung ones) and cancels timers. */
   close(): Promise<void>;

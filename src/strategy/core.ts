@@ -8,8 +8,8 @@ import {
   UserDisabledError,
   UserUnknownError,
 } from '../errors.js';
-import { systemClock } from '../internal/clock.js';
 import { debug } from '../internal/debug.js';
+import { reportApiFailure } from './diagnostics.js';
 import { emitEvent, type ToopherEventType } from './events.js';
 import type { ResolvedToopherConfig } from './options.js';
 import {
@@ -27,8 +27,13 @@ import { sharedStoreKey } from './shared-store.js';
 import { getTerminalId } from './terminal-cookie.js';
 import { ToopherUnavailableError } from './unavailable-error.js';
 
+/** reason_code of a request that sent no push: the user must type a one-time password (toopher-api.md §5). */
+const OTP_REQUIRED = 708;
+
 /** How long a user may take on the pair or terminal-naming page. */
 export const FLOW_STEP_MS = 10 * 60_000;
+/** Wrong one-time passwords are counted per user over this window (at most `maxOtpAttempts` in it). */
+export const OTP_WINDOW_MS = 15 * 60_000;
 /** Upper bound of `ToopherCore.completionGraceMs`. */
 export const MAX_COMPLETION_GRACE_MS = 30_000;
 
@@ -117,7 +122,7 @@ export class ToopherCore {
   }
 
   now(): number {
-    return systemClock();
+    return this.config.clock();
   }
 
   /**
@@ -178,6 +183,29 @@ export class ToopherCore {
     const ttlMs = Math.max(1, Math.ceil(expiresAt - this.now()));
     const key = sharedStoreKey('grant', grantId);
     return this._storeCall('setIfAbsent', () => store.setIfAbsent(key, ttlMs), (v) => typeof v === 'boolean');
+  }
+
+  /**
+   * How long any copy of a flow record, in any session write, can still lead
+   * to a completion: the longest a step can wait, plus a full approval wait
+   * started from it, plus the completion grace and a margin.
+   */
+  get flowLifeMs(): number {
+    const config = this.config;
+    return Math.max(config.pairingTimeoutMs, FLOW_STEP_MS) + config.authTimeoutMs + this.completionGraceMs + 60_000;
+  }
+
+  /**
+   * Ends a flow for good, across every instance sharing `store`. True only
+   * for the first call: the one request allowed to complete the flow (sign
+   * in, or mint its grant). The mark outlives every copy of the record, so a
+   * concurrent request that saves an older copy of the session back cannot
+   * make the flow complete again, however long `authTimeoutMs` is.
+   */
+  endFlow(flow: FlowRecord): Promise<boolean> {
+    const store = this.config.store;
+    const key = sharedStoreKey('end', flow.id);
+    return this._storeCall('setIfAbsent', () => store.setIfAbsent(key, this.flowLifeMs), (v) => typeof v === 'boolean');
   }
 
   /** Adds one to a shared counter and returns its value. */
@@ -347,12 +375,23 @@ export class ToopherCore {
   }
 
   /**
-   * True when Toopher's answer is about another user than the flow's: never
-   * trust it. User names are not secrets, so `!==` is enough (no constant-time compare).
+   * True unless Toopher's answer is exactly about this flow: the request id
+   * we asked about (when we asked about one), and the flow's user and action
+   * by name. A blank name matches nothing. User and action names are not
+   * secrets, so `===` is enough (no constant-time compare).
    */
-  private _foreign(request: AuthenticationRequest, flow: FlowRecord): boolean {
-    const name = request.user.name;
-    return name !== '' && name !== flow.userName;
+  private _answersFlow(request: AuthenticationRequest, flow: FlowRecord, requestedId?: string): boolean {
+    if (requestedId !== undefined && request.id !== requestedId) return false;
+    const userName = request.user.name;
+    const actionName = request.action.name;
+    return userName.trim() !== '' && userName === flow.userName && actionName.trim() !== '' && actionName === flow.actionName;
+  }
+
+  /** Fails closed (`ToopherUnavailableError`) on an answer about another request, user or action. */
+  private _assertAnswersFlow(request: AuthenticationRequest, flow: FlowRecord, endpoint: string, requestedId?: string): void {
+    if (!this._answersFlow(request, flow, requestedId)) {
+      throw toUnavailable(new ToopherApiError('The Toopher API answered about another request, user or action.', { endpoint }));
+    }
   }
 
   /**
@@ -380,9 +419,7 @@ export class ToopherCore {
     // No push went out (approved or denied at once): give the reservation back.
     if (!request.pending) await this._limiter.release(reservation);
     const now = this.now();
-    if (this._foreign(request, flow)) {
-      throw toUnavailable(new ToopherApiError('The Toopher API answered for another user.', { endpoint: 'authentication_requests/initiate' }));
-    }
+    this._assertAnswersFlow(request, flow, 'authentication_requests/initiate');
     if (request.pending) {
       flow.stage = 'auth';
       flow.requestId = request.id;
@@ -392,6 +429,8 @@ export class ToopherCore {
       flow.lastCheckedAt = now;
       flow.lastState = 'pending';
       flow.otpFailures = 0;
+      if (request.reasonCode === OTP_REQUIRED) flow.otpRequired = true;
+      else delete flow.otpRequired;
       this.emit('approval-requested', flow);
       return { type: 'pending' };
     }
@@ -405,6 +444,21 @@ export class ToopherCore {
     flow.lastState = 'denied';
     this.emit('approval-denied', flow, { automated: request.automated });
     return { type: 'denied' };
+  }
+
+  /**
+   * Pairing, skipping and naming a browser act on a 705/706/707 answer that
+   * may be minutes old, and the user may have paired (or been paired) since.
+   * Asks Toopher again right before acting: the outcome is `'pair'` (or
+   * `'name'`) when the step still applies, with the step's deadline kept;
+   * any other outcome is a normal sign-in's (a push, an approval, a refusal)
+   * and the caller acts on it instead.
+   */
+  async recheck(req: RequestLike, flow: FlowRecord): Promise<StartOutcome> {
+    const expiresAt = flow.expiresAt;
+    const outcome = await this.start(req, flow);
+    if (outcome.type === 'pair' || outcome.type === 'name') flow.expiresAt = Math.min(expiresAt, flow.expiresAt);
+    return outcome;
   }
 
   private async _startFailed(req: RequestLike, flow: FlowRecord, err: unknown, reEnabled: boolean): Promise<StartOutcome> {
@@ -451,6 +505,7 @@ export class ToopherCore {
       this.emit('fail-open', flow, { reason: 'unreachable' });
       return { type: 'fail-open' };
     }
+    reportApiFailure(this.config, flow, err, now);
     throw toUnavailable(err);
   }
 
@@ -534,14 +589,19 @@ export class ToopherCore {
     let state: FlowState;
     try {
       if (pairing) {
-        const result = await this.config.api.getPairingStatus(flow.pairingId ?? '');
+        const pairingId = flow.pairingId ?? '';
+        const result = await this.config.api.getPairingStatus(pairingId);
+        if (result.id !== pairingId || result.user.name.trim() === '' || result.user.name !== flow.userName) {
+          throw new ToopherApiError('The Toopher API answered about another pairing or user.', { endpoint: 'pairings' });
+        }
         state = result.pending ? 'pending' : result.enabled ? 'granted' : 'denied';
         // Toopher ends a pairing nobody confirmed as "not enabled", like a refusal: it expired.
         if (state === 'denied' && (this.now() >= flow.expiresAt || saysTimedOut(result.raw))) state = 'expired';
       } else {
-        const result = await this.config.api.getAuthenticationStatus(flow.requestId ?? '');
-        if (this._foreign(result, flow)) {
-          throw new ToopherApiError('The Toopher API answered for another user.', { endpoint: 'authentication_requests' });
+        const requestId = flow.requestId ?? '';
+        const result = await this.config.api.getAuthenticationStatus(requestId);
+        if (!this._answersFlow(result, flow, requestId)) {
+          throw new ToopherApiError('The Toopher API answered about another request, user or action.', { endpoint: 'authentication_requests' });
         }
         state = result.pending ? 'pending' : result.granted ? 'granted' : 'denied';
       }
@@ -566,19 +626,23 @@ export class ToopherCore {
   /**
    * Checks a one-time password. Each attempt is its own Toopher request
    * (`initiate` with `otp`), so a wrong one does not cancel the push on the
-   * phone. Every attempt is counted before Toopher is asked: in the flow
-   * record (saved at once) and in the shared store per user and request, so
-   * parallel guesses see each other. After `maxOtpAttempts` the answer is `'locked'`.
+   * phone. Every attempt is counted before Toopher is asked, in the flow
+   * record and in the shared store per user name (across all of the user's
+   * flows, tabs and instances, for `OTP_WINDOW_MS`), so parallel guesses see
+   * each other; a correct one is given back. After `maxOtpAttempts` wrong
+   * ones in the window the answer is `'locked'`.
    */
   async tryOtp(req: RequestLike, flow: FlowRecord, otp: string): Promise<'granted' | 'wrong' | 'locked'> {
     const max = this.config.maxOtpAttempts;
     if (flow.otpFailures >= max) return 'locked';
     flow.otpFailures += 1;
     await this.save(req);
-    const windowMs = Math.max(0, flow.expiresAt - this.now()) + this.completionGraceMs + 1_000;
-    const attempts = await this.countInStore(sharedStoreKey('otp', flow.userName, flow.id), windowMs);
+    const key = sharedStoreKey('otp', flow.userName);
+    const attempts = await this.countInStore(key, OTP_WINDOW_MS);
     if (attempts > max) {
+      await this.uncountInStore(key);
       flow.otpFailures = max;
+      this.emit('otp-locked', flow);
       return 'locked';
     }
     const value = otp.trim();
@@ -593,9 +657,12 @@ export class ToopherCore {
       } catch (err) {
         throw toUnavailable(err);
       }
-      granted = !request.pending && request.granted && !this._foreign(request, flow);
+      this._assertAnswersFlow(request, flow, 'authentication_requests/initiate');
+      granted = !request.pending && request.granted;
     }
     if (granted) {
+      // Only wrong guesses count against the user.
+      await this.uncountInStore(key);
       flow.lastState = 'granted';
       this.emit('approval-granted', flow, { reason: 'otp' });
       return 'granted';

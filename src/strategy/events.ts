@@ -18,7 +18,9 @@ export type ToopherEventType =
   | 'otp-locked'
   | 'rate-limited'
   | 'grant-refused'
-  | 'fail-open';
+  | 'fail-open'
+  /** A Toopher API call failed while asking for an approval (with `status`, `code` and `message`). */
+  | 'api-error';
 
 /** An audit event. Never carries secrets, OTPs, cookies or request bodies. */
 export interface ToopherEvent {
@@ -33,6 +35,12 @@ export interface ToopherEvent {
   readonly automated?: boolean;
   /** A short machine-readable detail, e.g. `'otp'`, `'unreachable'`, `'replayed'`. */
   readonly reason?: string;
+  /** `api-error`: the HTTP status of the API's answer (none when no answer arrived). */
+  readonly status?: number;
+  /** `api-error`: the API's numeric `error_code`, when it sent one. */
+  readonly code?: number;
+  /** `api-error`: what went wrong, with Toopher's own message (never secrets). */
+  readonly message?: string;
   /** Epoch milliseconds. */
   readonly at: number;
 }

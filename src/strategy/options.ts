@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { ToopherApi } from '../api/client.js';
 import type { ToopherApiOptions } from '../api/options.js';
 import { ToopherConfigError, ToopherError } from '../errors.js';
+import { systemClock } from '../internal/clock.js';
 import type { ToopherEventListener } from './events.js';
 import type { PassportLike } from './request.js';
 import { safeReturnPath } from './return-url.js';
@@ -58,7 +59,11 @@ export interface ToopherStrategyOptions<TUser = unknown> {
   readonly loginActionName?: string;
   /** Approval requests per user per minute; counted per session and per process. Default 5. */
   readonly maxPushesPerMinute?: number;
-  /** Wrong one-time passwords allowed per pending request. Default 5. */
+  /**
+   * Wrong one-time passwords allowed per user per 15 minutes, counted in the
+   * shared `store` across all of the user's sign-ins, actions, tabs and
+   * instances. Default 5.
+   */
   readonly maxOtpAttempts?: number;
   /** Pending requests kept per session (one per tab); the oldest is dropped beyond this. Default 5. */
   readonly maxPending?: number;
@@ -77,6 +82,12 @@ export interface ToopherStrategyOptions<TUser = unknown> {
   readonly onEvent?: ToopherEventListener;
   /** Receives startup warnings about risky settings. Default `process.emitWarning`. */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Milliseconds since the epoch, for deadlines, grants and records. Default
+   * `Date.now`. For tests of your own that move time: give the same clock to
+   * `new MemorySharedStore({}, clock)` so stored claims age with it.
+   */
+  readonly clock?: () => number;
 }
 
 /** The validated, frozen configuration shared by the strategy, router and guard. */
@@ -102,6 +113,7 @@ export interface ResolvedToopherConfig {
   readonly store: ToopherSharedStore;
   readonly onEvent: ToopherEventListener | undefined;
   readonly onWarning: (message: string) => void;
+  readonly clock: () => number;
 }
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
@@ -171,6 +183,7 @@ export const strategyOptionShape = {
     .optional(),
   onEvent: z.custom<ToopherEventListener>(isFunction, 'must be a function').optional(),
   onWarning: z.custom<(message: string) => void>(isFunction, 'must be a function').optional(),
+  clock: z.custom<() => number>(isFunction, 'must be a function returning milliseconds since the epoch').optional(),
 };
 
 const strategyOptionsSchema = z.strictObject(strategyOptionShape);
@@ -228,6 +241,7 @@ export function finishConfig(parsed: z.output<typeof strategyOptionsSchema>, wha
     }
   }
   const onWarning = parsed.onWarning ?? defaultWarning;
+  const clock = parsed.clock ?? systemClock;
   if (parsed.failMode === 'open') {
     onWarning(
       `passport-toopher: \`failMode: 'open'\` lets users in without approval whenever the Toopher API is unreachable. Use it only if availability matters more than the second factor.`,
@@ -252,9 +266,10 @@ export function finishConfig(parsed: z.output<typeof strategyOptionsSchema>, wha
     maxPending: parsed.maxPending,
     terminalCookie: Object.freeze({ ...parsed.terminalCookie }),
     defaultReturnTo: parsed.defaultReturnTo,
-    store: parsed.store ?? new MemorySharedStore(),
+    store: parsed.store ?? new MemorySharedStore({}, clock),
     onEvent: parsed.onEvent,
     onWarning,
+    clock,
   });
 }
 

@@ -45,6 +45,8 @@ const flowSchema = z.object({
   requestId: z.string().max(256).optional(),
   pairingId: z.string().max(256).optional(),
   pairingByQr: z.boolean().optional(),
+  /** Toopher answered reason_code 708: no push went out, the user must type a one-time password. */
+  otpRequired: z.boolean().optional(),
   pairingRemoved: z.boolean().optional(),
   createdAt: z.number(),
   expiresAt: z.number(),

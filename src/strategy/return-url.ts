@@ -28,3 +28,30 @@ export function safeReturnPath(value: unknown): string | undefined {
   const path = `${url.pathname}${url.search}${url.hash}`;
   return isLocalPath(path) ? path : undefined;
 }
+
+/**
+ * `value` unchanged when it is a same-origin path by the rules of
+ * `safeReturnPath` (one leading `/`, no `//` or `/\\`, no scheme, no
+ * backslash or control character, not even after `.`/`..` normalisation);
+ * otherwise undefined. For URLs that must stay byte for byte as received
+ * (a held request is replayed to exactly its own URL).
+ */
+export function sameOriginPath(value: unknown): string | undefined {
+  return typeof value === 'string' && safeReturnPath(value) !== undefined ? value : undefined;
+}
+
+/**
+ * The same-origin path and query of a `Referer` whose host is the request's
+ * own `host` (the page an action came from), else undefined.
+ */
+export function refererPath(referer: unknown, host: unknown): string | undefined {
+  if (typeof referer !== 'string' || typeof host !== 'string' || referer.length > 2048 || host === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(referer);
+  } catch {
+    return undefined;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.host !== host.toLowerCase()) return undefined;
+  return safeReturnPath(`${url.pathname}${url.search}`);
+}

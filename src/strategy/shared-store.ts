@@ -4,10 +4,11 @@ import { debug } from '../internal/debug.js';
 
 /**
  * Small shared state that must hold across every instance of your app for
- * the safety rules to hold across them: a grant is consumed exactly once,
- * pushes per user per minute and one-time-password attempts per pending
- * request are counted in one place, and Toopher is asked for a pending
- * request's status at most once per `pollIntervalMs`.
+ * the safety rules to hold across them: a flow completes (signs in, or
+ * mints its grant) exactly once and a grant is consumed exactly once,
+ * pushes per user per minute and wrong one-time passwords per user are
+ * counted in one place, and Toopher is asked for a pending request's status
+ * at most once per `pollIntervalMs`.
  *
  * The default, {@link MemorySharedStore}, lives in the process: enough for
  * one instance. With several instances pass one store they all share, e.g.
@@ -126,7 +127,7 @@ export class MemorySharedStore implements ToopherSharedStore {
 }
 
 /** `passport-toopher:<kind>:<digest of parts>`: fixed length, no separators from user input. */
-export function sharedStoreKey(kind: 'grant' | 'push' | 'otp' | 'poll', ...parts: readonly string[]): string {
+export function sharedStoreKey(kind: 'grant' | 'push' | 'otp' | 'poll' | 'end', ...parts: readonly string[]): string {
   const digest = createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
   return `passport-toopher:${kind}:${digest}`;
 }

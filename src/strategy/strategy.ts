@@ -1,6 +1,7 @@
-import { Strategy } from 'passport-strategy';
+import { StrategyBase } from './passport-base.js';
 import { ToopherError } from '../errors.js';
 import { ToopherCore } from './core.js';
+import { checkPagesMounted } from './diagnostics.js';
 import type { ResolvedToopherConfig, ToopherStrategyOptions } from './options.js';
 import { resolveStrategyOptions } from './options.js';
 import { putPending } from './pending-state.js';
@@ -87,7 +88,7 @@ function completesItself(options: ToopherAuthenticateOptions): boolean {
  * the session (not signed in) and sent to the pending, pair or terminal page
  * under `basePath`, which completes the sign-in (`req.logIn`) once approved.
  */
-export class ToopherStrategy<TUser = unknown> extends Strategy {
+export class ToopherStrategy<TUser = unknown> extends StrategyBase {
   /** Passport's name for this strategy (default `'toopher'`). */
   readonly name: string;
   private readonly _core: ToopherCore;
@@ -173,6 +174,7 @@ export class ToopherStrategy<TUser = unknown> extends Strategy {
       case 'name': {
         putPending(core.stateOf(req, true), flow, config.maxPending, core.now());
         await core.save(req);
+        checkPagesMounted(core, config, req, core.urlFor(flow));
         this.redirect(core.urlFor(flow), 303);
         return;
       }

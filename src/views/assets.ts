@@ -202,8 +202,12 @@ export const clientScript: string = String.raw`(function () {
         return;
       }
       setText(countdown, expiredText);
-      if (polling) finish(expiredText);
-      else stopAll();
+      if (polling) {
+        finish(expiredText);
+      } else {
+        stopAll();
+        setText(stateText, expiredText);
+      }
     }
 
     function schedule() {
@@ -215,6 +219,9 @@ export const clientScript: string = String.raw`(function () {
       if (failures >= MAX_FAILURES) {
         stopPolling();
         setText(stateText, offlineText);
+        // Nothing checks by itself any more: "Check again" becomes the main button.
+        var button = checkForm && typeof checkForm.querySelector === 'function' ? checkForm.querySelector('button') : null;
+        if (button && button.classList) button.classList.remove('toopher-secondary');
       } else {
         schedule();
       }

@@ -19,6 +19,8 @@ export interface PendingPageModel extends BasePageModel {
   /** POST URL receiving `otp`; the one-time password form is shown only when set. */
   readonly otpAction?: string;
   readonly otpError?: string;
+  /** No push was sent (reason_code 708): the page asks only for the one-time password. */
+  readonly otpOnly?: boolean;
   readonly terminalName?: string;
   readonly actionName?: string;
   /** Image of the pairing QR code (pairing by QR). */
@@ -75,10 +77,13 @@ function titleAndIntro(model: PendingPageModel, s: ToopherStrings): readonly [st
  * The "check your phone" page. Works without JavaScript (meta refresh inside
  * `<noscript>` and a "Check again" button); the client script polls
  * `statusUrl` and submits `#toopher-check` once the request is decided.
+ * The countdown is not a live region (it would be read out every second);
+ * screen readers hear the state line, which says when time is up.
  */
 export function renderPendingPage(model: PendingPageModel): string {
   const s = resolveStrings(model.strings);
-  const [title, intro] = titleAndIntro(model, s);
+  const otpOnly = model.otpOnly === true && model.otpAction !== undefined;
+  const [title, intro] = otpOnly ? [s.otpRequiredTitle, s.otpRequiredIntro] : titleAndIntro(model, s);
   const seconds = remainingSeconds(model.expiresAt, model.now);
   const refresh = Number.isFinite(model.refreshSeconds) ? Math.max(1, Math.round(model.refreshSeconds)) : 5;
   const hasOtpError = model.otpError !== undefined && model.otpError !== '';
@@ -87,7 +92,14 @@ export function renderPendingPage(model: PendingPageModel): string {
   const hasAction = model.actionName !== undefined && model.actionName !== '';
   const common = html`${csrfInput(model.csrfToken)}${hiddenInput('id', model.id)}`;
   const decided = model.state === 'decided';
-  const stateText = decided ? formatString(s.pendingDecidedNoScript, { button: s.checkAgain }) : model.state === 'offline' ? s.errorMessage : s.pendingWaiting;
+  const waiting = otpOnly ? s.otpRequiredWaiting : s.pendingWaiting;
+  const stateText = decided ? formatString(s.pendingDecidedNoScript, { button: s.continue }) : model.state === 'offline' ? s.errorMessage : waiting;
+  // While waiting, the page checks by itself (script or reload): "Check again" is secondary. Decided: "Continue".
+  const checkButton = decided
+    ? html`<button type="submit">${s.continue}</button>`
+    : model.state === 'offline'
+      ? html`<button type="submit">${s.checkAgain}</button>`
+      : html`<button type="submit" class="toopher-secondary">${s.checkAgain}</button>`;
 
   const head = html`${!decided && html`<noscript><meta http-equiv="refresh" content="${refresh}"></noscript>`}
 `;
@@ -99,12 +111,12 @@ ${(hasTerminal || hasAction) && html`<dl class="toopher-details">
 ${hasTerminal && html`<dt>${s.terminalLabel}</dt><dd>${model.terminalName}</dd>`}
 ${hasAction && html`<dt>${s.actionLabel}</dt><dd>${model.actionName}</dd>`}
 </dl>`}
-${!decided && html`<p class="toopher-countdown" id="toopher-countdown" role="status" aria-live="polite" aria-atomic="true">${countdownText(s, seconds)}</p>`}
+${!decided && html`<p class="toopher-countdown" id="toopher-countdown">${countdownText(s, seconds)}</p>`}
 <p class="toopher-state" id="toopher-state" role="status" aria-live="polite">${stateText}</p>
 <div class="toopher-actions">
 <form id="toopher-check" method="post" action="${safeUrl(model.checkAction)}">
 ${common}
-<button type="submit">${s.checkAgain}</button>
+${checkButton}
 </form>
 ${!decided && model.cancelAction !== undefined && html`<form id="toopher-cancel" method="post" action="${safeUrl(model.cancelAction)}">
 ${common}
@@ -112,7 +124,7 @@ ${common}
 </form>`}
 </div>
 ${!decided && model.otpAction !== undefined && html`<section class="toopher-otp" aria-labelledby="toopher-otp-title">
-<h2 id="toopher-otp-title">${s.otpTitle}</h2>
+<h2 id="toopher-otp-title">${otpOnly ? s.otpLabel : s.otpTitle}</h2>
 <form id="toopher-otp-form" method="post" action="${safeUrl(model.otpAction)}">
 ${common}
 <div class="toopher-field">

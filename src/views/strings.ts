@@ -44,13 +44,17 @@ export interface ToopherStrings {
   readonly countdownExpired: string;
   readonly pendingWaiting: string;
   readonly pendingDecided: string;
-  /** Shown once the phone answered, when the page's button (`{button}`: `checkAgain`) completes the request. */
+  /** Shown once the phone answered, when the page's button (`{button}`: `continue`, the button's label) completes the request. */
   readonly pendingDecidedNoScript: string;
   readonly pendingOffline: string;
   readonly checkAgain: string;
   readonly cancel: string;
   readonly otpTitle: string;
   readonly otpIntro: string;
+  /** Title and intro of the pending page when Toopher sent no push (reason_code 708). */
+  readonly otpRequiredTitle: string;
+  readonly otpRequiredIntro: string;
+  readonly otpRequiredWaiting: string;
   readonly otpLabel: string;
   readonly otpSubmit: string;
   readonly otpInvalid: string;
@@ -115,12 +119,15 @@ export const defaultStrings: ToopherStrings = Object.freeze({
   countdownExpired: 'Time is up.',
   pendingWaiting: 'Waiting for your phone…',
   pendingDecided: 'Answer received, continuing…',
-  pendingDecidedNoScript: 'Your phone has answered. Press “{button}” to continue.',
+  pendingDecidedNoScript: 'Your phone has answered. Press “{button}”.',
   pendingOffline: 'The server cannot be reached right now. Press “Check again” when you are back online.',
   checkAgain: 'Check again',
   cancel: 'Cancel',
   otpTitle: 'No notification?',
   otpIntro: 'Enter the one-time password shown in the Toopher app.',
+  otpRequiredTitle: 'Enter your one-time password',
+  otpRequiredIntro: 'Your account signs in with a one-time password: open the Toopher app and type the password it shows.',
+  otpRequiredWaiting: 'No notification was sent to your phone.',
   otpLabel: 'One-time password',
   otpSubmit: 'Verify',
   otpInvalid: 'That one-time password is not correct.',

@@ -35,7 +35,8 @@ async function checkAgainUntilDecided(page: Page): Promise<void> {
   await waitFor('the pending page to give way', async () => {
     if ((await pending.count()) === 0) return true;
     const loaded = page.waitForEvent('load');
-    await page.getByRole('button', { name: 'Check again' }).click();
+    // "Check again" while pending, "Continue" once the phone answered.
+    await page.getByRole('button', { name: /^(Check again|Continue)$/ }).click();
     await loaded;
     return undefined;
   });

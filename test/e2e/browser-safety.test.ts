@@ -74,11 +74,15 @@ test('POSTs without the CSRF token are refused with 403 and change nothing', { s
     ['/transfer', { amount: '5', recipient: 'mallory', _csrf: 'forged-token' }],
     ['/settings', { enabled: 'false' }],
     ['/logout', {}],
-    ['/login', { username: 'bob', password: 'demo-password' }],
   ];
   for (const [path, form] of attempts) {
     const response = await request.post(`${app.url}${path}`, { form, maxRedirects: 0 });
     assert.equal(response.status(), 403, `POST ${path} ${JSON.stringify(Object.keys(form))}`);
+  }
+  // The sign-in form carries no token (a visit stores no session): a browser's cross-site post of it is refused by origin.
+  for (const headers of [{ origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }]) {
+    const login = await request.post(`${app.url}/login`, { form: { username: 'bob', password: 'demo-password' }, headers, maxRedirects: 0 });
+    assert.equal(login.status(), 403, JSON.stringify(headers));
   }
 
   // The package's own forms too: the pending page's "Check again".

@@ -47,8 +47,9 @@ test('a pairing the phone never confirms times out with a message and a way to p
   await submitLogin(page, app, 'alice');
   const first = await submitPairingPhrase(page, app, 'alice');
 
-  // Toopher reports a pairing it gave up on as not enabled: "denied" today, "expired" would be clearer.
-  await page.getByRole('heading', { name: /^Request (expired|denied)$/ }).waitFor({ timeout: WAIT_MS });
+  // Toopher reports a pairing it gave up on as not enabled, with a time-out reason: shown as expired.
+  await page.getByRole('heading', { name: 'Request expired' }).waitFor({ timeout: WAIT_MS });
+  await page.getByText('so it expired', { exact: false }).waitFor();
   await page.locator('.toopher-message').waitFor();
   await screenshot(page, 'pairing-timed-out');
   await page.getByRole('link', { name: 'Try again' }).click();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { ToopherApi } from 'passport-toopher';
 import { createSandbox, type Sandbox } from 'passport-toopher/sandbox';
 import { BrowserClient, findForm, type Hop } from '../helpers/browser-client.js';
 import { startNodeProcess, startRedis, type RunningProcess } from '../helpers/processes.js';
@@ -38,6 +39,19 @@ before(async () => {
   sandbox = await createSandbox();
   redis = await startRedis();
 });
+
+/** Two fresh instances for one test (each test starts its own: no test relies on another). */
+async function twoInstances(): Promise<[{ process: RunningProcess; url: string }, { process: RunningProcess; url: string }]> {
+  return Promise.all([startInstance(), startInstance()]);
+}
+
+/** Pairs `userName` through the API and the sandbox phone unless a pairing is active already. */
+async function ensurePaired(userName: string): Promise<void> {
+  if ((await sandbox.phone.listPairings(userName)).some((p) => p.enabled && !p.deactivated)) return;
+  const api = new ToopherApi({ consumerKey: sandbox.consumerKey, consumerSecret: sandbox.consumerSecret, baseUrl: sandbox.apiUrl });
+  const pairing = await api.pair(await sandbox.phone.createPairingPhrase(), userName);
+  await sandbox.phone.respondToPairing(pairing.id, true);
+}
 
 after(async () => {
   await Promise.all(instances.map((i) => i.process.stop()));
@@ -89,12 +103,12 @@ async function signedInAs(client: BrowserClient): Promise<string | undefined> {
 }
 
 test('a login started on instance A is paired, named and completed on instance B', { skip }, async () => {
-  const a = await startInstance();
-  const b = await startInstance();
+  // bob is paired by no other test, so this one starts from "never paired" in any order.
+  const [a, b] = await twoInstances();
   const onA = new BrowserClient(a.url);
   const onB = onA.withBaseUrl(b.url);
 
-  const toPair = await signIn(onA, 'alice');
+  const toPair = await signIn(onA, 'bob');
   assert.match(toPair.location ?? '', /\/toopher\/pair\//);
   assert.equal(await signedInAs(onA), undefined, 'not signed in before Toopher approves');
 
@@ -104,7 +118,7 @@ test('a login started on instance A is paired, named and completed on instance B
   const phrase = await sandbox.phone.createPairingPhrase();
   const toPairingPending = await onB.submit(findForm(pairPage.body, '/pair/'), { pairing_phrase: phrase });
   assertRedirect(toPairingPending);
-  const pairing = await waitFor('the pending pairing', async () => (await sandbox.phone.listPairings('alice')).find((p) => p.pending));
+  const pairing = await waitFor('the pending pairing', async () => (await sandbox.phone.listPairings('bob')).find((p) => p.pending));
   await sandbox.phone.respondToPairing(pairing.id, true);
 
   const pairingPending = await onA.get(toPairingPending.location ?? '');
@@ -117,19 +131,19 @@ test('a login started on instance A is paired, named and completed on instance B
   assert.match(toPending.location ?? '', /\/toopher\/pending\//);
   assert.equal(await signedInAs(onB), undefined, 'still not signed in while the approval is pending');
 
-  await approvePendingRequest('alice');
+  await approvePendingRequest('bob');
   const pendingPage = await onA.get(toPending.location ?? '');
   assert.equal((await waitUntilDecided(onA, pendingPage.body))['state'], 'granted');
 
   const done = await onB.submit(findForm(pendingPage.body, 'toopher-check'));
   assertRedirect(done);
-  assert.equal(await signedInAs(onB), 'alice');
-  assert.equal(await signedInAs(onA), 'alice', 'the session is shared through Redis');
+  assert.equal(await signedInAs(onB), 'bob');
+  assert.equal(await signedInAs(onA), 'bob', 'the session is shared through Redis');
 });
 
 test('an approved transfer replayed to both instances at once runs exactly once', { skip }, async () => {
-  const [a, b] = instances;
-  assert.ok(a !== undefined && b !== undefined, 'the first test started both instances');
+  const [a, b] = await twoInstances();
+  await ensurePaired('alice');
   const onA = new BrowserClient(a.url);
   const onB = onA.withBaseUrl(b.url);
   // This browser is new: name it, then approve the sign-in.
@@ -165,8 +179,8 @@ test('an approved transfer replayed to both instances at once runs exactly once'
 });
 
 test('a login pending on instance A completes on instance B after A is killed', { skip }, async () => {
-  const a = await startInstance();
-  const b = instances[1] ?? (await startInstance());
+  const [a, b] = await twoInstances();
+  await ensurePaired('alice');
   const onA = new BrowserClient(a.url);
   const onB = onA.withBaseUrl(b.url);
 

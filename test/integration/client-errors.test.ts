@@ -107,6 +107,22 @@ test('maps the "pairing has not been authorized" message without a code to Pairi
   assert.equal(error.code, undefined);
 });
 
+for (const [code, status] of [[704, 500], [705, 500], [706, 429], [707, 401], [704, 404], [601, 500], [705, 403]] as const) {
+  test(`does not trust error_code ${code} under HTTP ${status}: a plain ToopherApiError`, async () => {
+    server.enqueue({ status, body: toopherJson.error(code, 'No matching user exists.') });
+    const error = await failure(zeroStorage());
+    assert.equal(error.constructor, ToopherApiError);
+    assert.equal(error.code, code);
+    assert.equal(error.status, status);
+  });
+}
+
+test('does not trust a "pairing has been deactivated" message under HTTP 503', async () => {
+  server.enqueue({ status: 503, body: { error_message: 'Pairing has been deactivated' } });
+  const error = await failure(zeroStorage());
+  assert.equal(error.constructor, ToopherApiError);
+});
+
 test('maps any other error_code to a plain ToopherApiError carrying code, status and message', async () => {
   server.enqueue({ status: 409, body: toopherJson.error(42, 'what') });
   const error = await failure(zeroStorage());

@@ -125,7 +125,7 @@ test('trusts the extra certificates in `ca`, and only then', async (t) => {
 });
 
 test('refuses `proxy` or `ca` together with `agent`, and a proxy that is not an http(s) URL', () => {
-  const base = { consumerKey: 'key', consumerSecret: 'secret' };
+  const base = { consumerKey: 'key', consumerSecret: 'secret', baseUrl: 'http://127.0.0.1:9/v1' };
   const agent = { http: new HttpAgent() };
   const refused = (options: object, pattern: RegExp): void => {
     assert.throws(() => new ToopherApi({ ...base, ...options }), (error: unknown) => error instanceof ToopherConfigError && pattern.test(error.message));

@@ -390,6 +390,17 @@ const CONTROL_ROUTES: readonly { method: string; path: string }[] = [
   { method: 'GET', path: '/' },
   { method: 'GET', path: '/{id}' },
   { method: 'POST', path: '/sandbox/{id}' },
+  { method: 'POST', path: '/sandbox/pairings/{id}/require_otp' },
+  // The iframe pages (unsigned and hostile: every case must end in a 4xx page, never a 5xx).
+  { method: 'GET', path: '/v1/web/authenticate' },
+  { method: 'GET', path: '/v1/web/manage_user' },
+  { method: 'GET', path: '/v1/web/auth' },
+  { method: 'GET', path: '/v1/web/error.html' },
+  { method: 'GET', path: '/v1/web/s/{id}' },
+  { method: 'GET', path: '/v1/web/s/{id}/status' },
+  { method: 'GET', path: '/v1/web/s/{id}/qr.png' },
+  { method: 'POST', path: '/v1/web/s/{id}/pair' },
+  { method: 'POST', path: '/v1/web/s/{id}/otp' },
 ];
 
 /** Control bodies: hostile, or near-valid objects with hostile field values. */

@@ -65,7 +65,7 @@ async function pendingLogin(target: TestApp, id: string): Promise<{ client: Brow
 function assertDecidedPage(page: Hop): void {
   assert.equal(page.status, 200);
   assert.equal(page.headers['cache-control'], 'no-store');
-  assert.match(page.body, /Your phone has answered\. Press “Check again” to continue\./);
+  assert.match(page.body, /Your phone has answered\. Press “Continue”\./);
   assert.doesNotMatch(page.body, /http-equiv="refresh"/);
   assert.doesNotMatch(page.body, /id="toopher-otp-form"|id="toopher-cancel"/);
   assert.equal((page.body.match(/<form /g) ?? []).length, 1);

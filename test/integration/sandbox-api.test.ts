@@ -280,8 +280,11 @@ test('authenticates by pairing id and terminal name, reusing the named terminal'
   );
   assert.equal(field(second, 'terminal', 'id'), field(first, 'terminal', 'id'));
   assert.equal(field(second, 'action', 'name'), 'Pay');
-  const noTerminal = await api.post('authentication_requests/initiate', { pairing_id: id });
-  assert.equal(noTerminal.status, 400);
+  // No (or an empty) terminal name with a pairing id: the pairing's unnamed terminal (WordPress XML-RPC sends this).
+  const unnamed = obj((await api.post('authentication_requests/initiate', { pairing_id: id, terminal_name: '' })).json);
+  assert.equal(field(unnamed, 'terminal', 'name'), '');
+  const again = obj((await api.post('authentication_requests/initiate', { pairing_id: id })).json);
+  assert.equal(field(again, 'terminal', 'id'), field(unnamed, 'terminal', 'id'));
 });
 
 test('treats empty strings as absent and ignores unknown parameters (1.x zero-storage form)', async (t) => {

@@ -33,12 +33,16 @@ test('starts on a free port, prints both URLs, serves signed requests and exits 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   t.after(() => child.kill('SIGKILL'));
-  const match = await waitForOutput(child, /API: (http:\/\/127\.0\.0\.1:\d+\/v1)\n[\s\S]*Phone page: +(http:\/\/\S+\/phone)\n/);
+  const match = await waitForOutput(child, /API: (http:\/\/127\.0\.0\.1:\d+\/v1)\n[\s\S]*Phone page: +(http:\/\/\S+\/phone)\n[\s\S]*Control token: +(\S+) /);
   const apiUrl = match[1] ?? '';
   const phoneUrl = match[2] ?? '';
   const api = signedApi(apiUrl, { consumerKey: 'cli-key', consumerSecret: 'cli-secret' });
   assert.equal((await api.post('users/create', { name: 'u' })).status, 200);
   assert.equal((await fetch(phoneUrl)).status, 200);
+  // The printed token lets a non-JSON POST (curl -X POST) through to the control API.
+  const root = apiUrl.replace(/\/v1$/, '');
+  assert.equal((await fetch(`${root}/sandbox/pairing_phrases`, { method: 'POST' })).status, 415);
+  assert.equal((await fetch(`${root}/sandbox/pairing_phrases`, { method: 'POST', headers: { 'x-sandbox-token': match[3] ?? '' } })).status, 200);
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
   const [code, signal] = (await exited) as [number | null, string | null];

@@ -17,7 +17,8 @@ async function start(t: TestContext): Promise<{ sandbox: Sandbox; api: SignedApi
 async function control(sandbox: Sandbox, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
   const res = await fetch(`${sandbox.url}${path}`, {
     method,
-    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    // A POST is JSON even without fields: the control API refuses other bodies without its token.
+    ...(body === undefined && method !== 'POST' ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) }),
   });
   return { status: res.status, json: await res.json() };
 }
@@ -27,7 +28,7 @@ async function form(sandbox: Sandbox, path: string, fields: Record<string, strin
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(fields).toString(),
+    body: new URLSearchParams({ sandbox_token: sandbox.controlToken, ...fields }).toString(),
   });
 }
 
@@ -50,6 +51,7 @@ test('drives a whole pairing and login through the JSON control API', async (t) 
   const otp = (await control(sandbox, 'GET', `/sandbox/pairings/${pairingId}/otp`)).json as Json;
   assert.match(String(otp['otp']), /^\d{6}$/);
 
+  await api.post('user_terminals/create', { user_name: 'carol', name: 'pc' });
   const started = (await api.post('authentication_requests/initiate', { user_name: 'carol', terminal_name: 'pc' })).json as Json;
   const requests = (await control(sandbox, 'GET', '/sandbox/authentication_requests?user_name=carol')).json as Json[];
   assert.equal(requests[0]?.['id'], started['id']);

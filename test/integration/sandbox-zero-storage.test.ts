@@ -84,11 +84,13 @@ test('walks the zero-storage errors in order: 705, 704, 707, 706, then success',
   assert.equal(json(ok)['pending'], true);
 });
 
-test('answers 707 while the only pairing is still pending', async (t) => {
+test('answers the legacy 601 while the only pairing was never accepted', async (t) => {
   const f = await start(t);
   const phrase = await f.sandbox.phone.createPairingPhrase();
   await f.api.post('pairings/create', { pairing_phrase: phrase, user_name: 'u' });
-  assertApiError(await initiate(f), 409, 707);
+  const res = await initiate(f);
+  assertApiError(res, 409, 601);
+  assert.equal((res.json as Record<string, unknown>)['error_message'], 'Pairing has not been authorized to authenticate');
 });
 
 test('keeps terminals apart per requester-specified id', async (t) => {
@@ -220,6 +222,7 @@ test('auto-responds to pairings and requests at once, or after a delay', async (
   const phrase = await f.sandbox.phone.createPairingPhrase();
   const pairing = json(await f.api.post('pairings/create', { pairing_phrase: phrase, user_name: 'u' }));
   assert.equal(pairing['enabled'], true);
+  await f.api.post('user_terminals/create', { user_name: 'u', name: 'pc' });
   const now = json(await f.api.post('authentication_requests/initiate', { user_name: 'u', terminal_name: 'pc' }));
   assert.equal(now['granted'], true);
 

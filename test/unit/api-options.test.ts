@@ -16,9 +16,12 @@ function configError(options: unknown): ToopherConfigError {
   assert.fail('expected the constructor to throw');
 }
 
+test('requires baseUrl and says why (the hosted API no longer exists)', () => {
+  assert.throws(() => resolveToopherApiOptions({ consumerKey: 'key', consumerSecret: SECRET }), /`baseUrl` is required: the URL of your Toopher API.*no longer exists/);
+});
+
 test('fills in the documented defaults', () => {
-  const resolved = resolveToopherApiOptions({ consumerKey: 'key', consumerSecret: SECRET });
-  assert.equal(resolved.baseUrl, 'https://api.toopher.com/v1');
+  const resolved = resolveToopherApiOptions({ consumerKey: 'key', consumerSecret: SECRET, baseUrl: 'https://toopher.example/v1' });
   assert.equal(resolved.timeoutMs, 10_000);
   assert.equal(resolved.retry, 2);
   assert.equal(resolved.userAgent, `Toopher-TypeScript/0.1.0 (Node ${process.version.slice(1)})`);

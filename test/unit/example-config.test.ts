@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, loadConfig } from '../../example-app/config.js';
+import { ConfigError, deriveKey, isLoopback, loadConfig } from '../../example-app/config.js';
 
 const generated = (): string => 'generated-secret-generated-secret-0123';
 
@@ -43,4 +43,19 @@ test('the example app uses another Toopher API when its URL and credentials are 
     generated,
   );
   assert.deepEqual(config.toopherApi, { baseUrl: 'http://127.0.0.1:9/v1', consumerKey: 'key', consumerSecret: 'secret' });
+});
+
+test('the session cookie and passport-toopher each get a key of their own from SESSION_SECRET', () => {
+  const secret = 'session-secret-session-secret-0123456789';
+  const cookieKey = deriveKey(secret, 'session-cookie');
+  const toopherKey = deriveKey(secret, 'passport-toopher');
+  assert.notEqual(cookieKey, toopherKey);
+  assert.notEqual(cookieKey, secret);
+  assert.ok(toopherKey.length >= 32);
+  assert.equal(deriveKey(secret, 'session-cookie'), cookieKey);
+});
+
+test('only loopback addresses count as reachable from this machine alone', () => {
+  for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1']) assert.equal(isLoopback(host), true, host);
+  for (const host of ['0.0.0.0', '::', '192.168.1.5', 'example.com', '']) assert.equal(isLoopback(host), false, host);
 });

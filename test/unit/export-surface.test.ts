@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import * as root from 'passport-toopher';
+import * as redis from 'passport-toopher/redis';
 import * as sandbox from 'passport-toopher/sandbox';
 import { PACKAGE_VERSION } from '../../src/internal/version.js';
 
@@ -15,6 +16,8 @@ test('passport-toopher exports exactly the documented runtime names', () => {
     'ToopherApiError',
     'ToopherConfigError',
     'ToopherError',
+    'ToopherIframe',
+    'ToopherIframeError',
     'ToopherNetworkError',
     'ToopherResponseError',
     'ToopherStrategy',
@@ -29,6 +32,10 @@ test('passport-toopher exports exactly the documented runtime names', () => {
 
 test('passport-toopher/sandbox exports exactly the documented runtime names', () => {
   assert.deepEqual(Object.keys(sandbox).sort(), ['SandboxError', 'createRandomConsumer', 'createSandbox']);
+});
+
+test('passport-toopher/redis exports exactly the documented runtime names', () => {
+  assert.deepEqual(Object.keys(redis).sort(), ['RedisSharedStore']);
 });
 
 test('every API error class is a ToopherApiError and a ToopherError', () => {

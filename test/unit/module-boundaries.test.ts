@@ -15,6 +15,7 @@ const allowed: Record<string, readonly string[]> = {
   middleware: ['middleware', 'strategy', 'api', 'views', 'errors', 'internal'],
   views: ['views', 'internal'],
   sandbox: ['sandbox', 'internal', 'errors'],
+  redis: ['redis', 'strategy', 'internal', 'errors'],
   internal: ['internal'],
 };
 
@@ -23,6 +24,8 @@ const forbiddenPackages: Record<string, readonly string[]> = {
   api: ['express', 'passport', 'express-session'],
   sandbox: ['oauth-1.0a', 'got'],
   views: ['express', 'passport'],
+  // RedisSharedStore takes any client structurally; neither library is a dependency.
+  redis: ['redis', 'ioredis', '@redis/client'],
 };
 
 function sourceFiles(dir: string): string[] {

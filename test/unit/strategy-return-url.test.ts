@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { safeReturnPath } from '../../src/strategy/return-url.js';
+import { refererPath, safeReturnPath, sameOriginPath } from '../../src/strategy/return-url.js';
 
 test('accepts same-origin paths', () => {
   assert.equal(safeReturnPath('/'), '/');
@@ -49,4 +49,22 @@ test('refuses paths that normalise to a protocol-relative URL', () => {
 test('keeps encoded slashes and query text that browsers do not treat as a host', () => {
   assert.equal(safeReturnPath('/%2f%2fevil'), '/%2f%2fevil');
   assert.equal(safeReturnPath('/a?next=//evil.example'), '/a?next=//evil.example');
+});
+
+test('sameOriginPath keeps a same-origin path byte for byte and refuses everything else', () => {
+  for (const path of ['/', '/a/b?c=%20d', '/report?q="x"|y', '/a/../b']) assert.equal(sameOriginPath(path), path);
+  for (const bad of ['//evil.example/x', '/\\evil.example', '/a\\b', 'https://evil.example/', 'javascript:alert(1)', '/%2e%2e//evil.example', '/..//evil.example', '/a\u0000', '', 'relative', 42, undefined]) {
+    assert.equal(sameOriginPath(bad), undefined, JSON.stringify(bad));
+  }
+});
+
+test('refererPath takes the path of a Referer of this host only', () => {
+  assert.equal(refererPath('http://app.test:3000/account?tab=1', 'app.test:3000'), '/account?tab=1');
+  assert.equal(refererPath('https://APP.test/x', 'app.test'), '/x');
+  assert.equal(refererPath('https://evil.example/x', 'app.test'), undefined);
+  assert.equal(refererPath('http://app.test//evil.example/x', 'app.test'), undefined);
+  assert.equal(refererPath('javascript:alert(1)', 'app.test'), undefined);
+  assert.equal(refererPath('not a url', 'app.test'), undefined);
+  assert.equal(refererPath(undefined, 'app.test'), undefined);
+  assert.equal(refererPath('http://app.test/x', undefined), undefined);
 });

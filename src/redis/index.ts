@@ -1,0 +1,7 @@
+export { RedisSharedStore } from './redis-shared-store.js';
+export type {
+  RedisClientLike,
+  NodeRedisClientLike,
+  IoRedisClientLike,
+  RedisSharedStoreOptions,
+} from './redis-shared-store.js';
