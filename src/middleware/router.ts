@@ -4,7 +4,7 @@ import { debug } from '../internal/debug.js';
 import type { ToopherCore } from '../strategy/core.js';
 import { findPending, type FlowRecord, type FlowState } from '../strategy/pending-state.js';
 import { ToopherUnavailableError } from '../strategy/unavailable-error.js';
-import { clientScript, stylesheet, suggestTerminalName } from '../views/index.js';
+import { clientScript, noScriptRefreshSeconds, stylesheet, suggestTerminalName } from '../views/index.js';
 import { csrfToken, hasValidCsrf } from './csrf.js';
 import type { FlowResponder } from './flow-responder.js';
 import { serveIframeRelay } from './iframe-relay.js';
@@ -112,7 +112,8 @@ export function createToopherRouter(flows: FlowResponder): Router {
       ...(flow.stage === 'pairing' && flow.pairingByQr === true ? { qrImageUrl: `${base}/qr/${id}` } : {}),
       expiresAt: flow.expiresAt,
       now: core.now(),
-      refreshSeconds: 5,
+      refreshSeconds: noScriptRefreshSeconds(core.config.pollIntervalMs),
+      pollIntervalMs: core.config.pollIntervalMs,
       state,
     });
   }

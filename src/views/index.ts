@@ -11,7 +11,7 @@ export { renderPairPage } from './pair-page.js';
 export type { PairPageModel } from './pair-page.js';
 export { renderNameTerminalPage } from './name-terminal-page.js';
 export type { NameTerminalPageModel } from './name-terminal-page.js';
-export { renderPendingPage, formatRemaining } from './pending-page.js';
+export { renderPendingPage, formatRemaining, noScriptRefreshSeconds } from './pending-page.js';
 export type { PendingPageModel, PendingKind } from './pending-page.js';
 export { renderResultPage } from './result-page.js';
 export type { ResultPageModel, ResultStatus } from './result-page.js';

@@ -29,8 +29,10 @@ export interface PendingPageModel extends BasePageModel {
   readonly expiresAt: number;
   /** Server time in epoch ms, for the remaining time. */
   readonly now: number;
-  /** Seconds between reloads for browsers without JavaScript. */
+  /** Seconds between reloads for browsers without JavaScript (see `noScriptRefreshSeconds`). */
   readonly refreshSeconds: number;
+  /** How often the page's script asks the status URL, in ms (the `pollIntervalMs` option). Default 1000. */
+  readonly pollIntervalMs?: number;
   /**
    * `'pending'` (default): waiting for the phone. `'decided'`: the phone
    * answered; the page says so and shows only the `#toopher-check` form,
@@ -80,12 +82,21 @@ function titleAndIntro(model: PendingPageModel, s: ToopherStrings): readonly [st
  * The countdown is not a live region (it would be read out every second);
  * screen readers hear the state line, which says when time is up.
  */
+/**
+ * The no-JavaScript reload interval for a `pollIntervalMs`: a whole page
+ * reload costs more than a status poll, so never more often than every 3 s.
+ */
+export function noScriptRefreshSeconds(pollIntervalMs: number): number {
+  return Math.max(3, Math.ceil(pollIntervalMs / 1000));
+}
+
 export function renderPendingPage(model: PendingPageModel): string {
   const s = resolveStrings(model.strings);
   const otpOnly = model.otpOnly === true && model.otpAction !== undefined;
   const [title, intro] = otpOnly ? [s.otpRequiredTitle, s.otpRequiredIntro] : titleAndIntro(model, s);
   const seconds = remainingSeconds(model.expiresAt, model.now);
   const refresh = Number.isFinite(model.refreshSeconds) ? Math.max(1, Math.round(model.refreshSeconds)) : 5;
+  const pollIntervalMs = model.pollIntervalMs !== undefined && Number.isFinite(model.pollIntervalMs) ? Math.max(250, Math.round(model.pollIntervalMs)) : 1000;
   const hasOtpError = model.otpError !== undefined && model.otpError !== '';
   const otpDescribedBy = hasOtpError ? 'toopher-otp-hint toopher-otp-error' : 'toopher-otp-hint';
   const hasTerminal = model.terminalName !== undefined && model.terminalName !== '';
@@ -103,7 +114,7 @@ export function renderPendingPage(model: PendingPageModel): string {
 
   const head = html`${!decided && html`<noscript><meta http-equiv="refresh" content="${refresh}"></noscript>`}
 `;
-  const body = html`<main class="toopher toopher-pending" id="toopher-pending" data-status-url="${safeUrl(model.statusUrl)}" data-expires-at="${Number.isFinite(model.expiresAt) ? model.expiresAt : 0}" data-now="${Number.isFinite(model.now) ? model.now : 0}" data-countdown-template="${s.countdown}" data-expired-text="${s.countdownExpired}" data-decided-text="${s.pendingDecided}" data-offline-text="${s.pendingOffline}">
+  const body = html`<main class="toopher toopher-pending" id="toopher-pending" data-status-url="${safeUrl(model.statusUrl)}" data-expires-at="${Number.isFinite(model.expiresAt) ? model.expiresAt : 0}" data-now="${Number.isFinite(model.now) ? model.now : 0}" data-poll-interval-ms="${pollIntervalMs}" data-countdown-template="${s.countdown}" data-expired-text="${s.countdownExpired}" data-decided-text="${s.pendingDecided}" data-offline-text="${s.pendingOffline}">
 <h1>${title}</h1>
 ${!decided && html`<p>${intro}</p>`}
 ${!decided && model.qrImageUrl !== undefined && html`<figure class="toopher-qr"><img src="${safeUrl(model.qrImageUrl, { allowDataImage: true })}" alt="${s.qrImageAlt}" width="228" height="228"></figure>`}

@@ -79,7 +79,9 @@ test('shows an approved sign-in on the reloaded pending page and signs in only t
   const { client, pendingUrl } = await pendingLogin(app, 'ann');
   const waiting = await client.get(pendingUrl);
   assert.match(waiting.body, /Waiting for your phone/);
-  assert.match(waiting.body, /<noscript><meta http-equiv="refresh" content="5"><\/noscript>/);
+  // pollIntervalMs is 0 in this app: the page reloads no more often than every 3 s, and its script polls every 250 ms at most.
+  assert.match(waiting.body, /<noscript><meta http-equiv="refresh" content="3"><\/noscript>/);
+  assert.match(waiting.body, /data-poll-interval-ms="250"/);
   await sandbox.phone.respondToAuthenticationRequest((await pendingRequest(sandbox, email)).id, true);
   const decided = await client.get(pendingUrl);
   assertDecidedPage(decided);

@@ -124,7 +124,7 @@ test('authenticate: inline pairing, terminal naming, the phone grants, the signe
   assert.equal(browser.stage, 'waiting');
   // The phone page shows the iframe's request like any other, with its Grant button.
   const phone = await (await fetch(`${sandbox.url}/phone?user_name=newbie&refresh=off`)).text();
-  assert.match(phone, /<td>My browser<\/td><td>Log In<\/td><td>pending<\/td>/);
+  assert.match(phone, /<td[^>]*>My browser<\/td><td[^>]*>Log In<\/td><td[^>]*>.*?<\/td><td[^>]*>pending<\/td>/);
   await sandbox.phone.respondToAuthenticationRequest(await waitForRequest(sandbox, 'newbie'), true);
   await browser.load();
   assert.match(browser.page, /data-target-origin="http:\/\/app\.test"/);

@@ -160,7 +160,7 @@ for (const [what, faults, status] of [
   ['a connection reset before the answer', { mode: 'reset' }, 503],
 ] as const) {
   test(`stays closed with failMode open on ${what}`, async () => {
-    const open = await extraApp(api, 'open');
+    const open = await extraApp('mode' in faults && faults.mode === 'hang' ? apiFor(sandbox.apiUrl, sandbox.consumerSecret, 500) : api, 'open');
     const client = await enrolled('hal', open);
     await sandbox.phone.setFaults(faults);
     const hop = await client.post('/login', loginForm('hal'));

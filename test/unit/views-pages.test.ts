@@ -5,6 +5,7 @@ import {
   defaultStrings,
   renderNameTerminalPage,
   renderPairPage,
+  noScriptRefreshSeconds,
   renderPendingPage,
   renderReplayPage,
   renderResultPage,
@@ -359,4 +360,14 @@ void describe('replay page', () => {
     assert.equal(hidden?.attrs.get('name'), HOSTILE_ESCAPED);
     assert.equal(hidden?.attrs.get('value'), HOSTILE_ESCAPED);
   });
+});
+
+void test('the pending page takes its intervals from the options: the script polls every pollIntervalMs, no-JS reloads every few seconds', () => {
+  const page = renderPendingPage({ ...pending, pollIntervalMs: 2_000, refreshSeconds: noScriptRefreshSeconds(2_000) });
+  assert.match(page, /data-poll-interval-ms="2000"/);
+  assert.match(page, /<meta http-equiv="refresh" content="3">/);
+  assert.equal(noScriptRefreshSeconds(0), 3);
+  assert.equal(noScriptRefreshSeconds(1_000), 3);
+  assert.equal(noScriptRefreshSeconds(10_500), 11);
+  assert.match(renderPendingPage(pending), /data-poll-interval-ms="1000"/);
 });
