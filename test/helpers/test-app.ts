@@ -153,6 +153,18 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   return { app, server, url, toopher, events, executed, store, close: () => close(server) };
 }
 
+/** The e-mail of the signed-in user as the app's `GET /` reports it, or null. */
+export async function whoAmI(client: BrowserClient): Promise<unknown> {
+  return (JSON.parse((await client.get('/', { accept: 'application/json' })).body) as { user: unknown }).user;
+}
+
+/** The user with this id among `users` (a test's own list); fails the test when there is none. */
+export function userById(users: readonly TestUser[], id: string): TestUser {
+  const found = users.find((u) => u.id === id);
+  if (found === undefined) throw new Error(`no test user ${id}`);
+  return found;
+}
+
 /** A valid terminal cookie value for `id` (tests that pre-name a terminal). */
 export function terminalCookieFor(id: string): string {
   return signTerminalId(id, SECRET);

@@ -3,18 +3,7 @@ import { after, before, test } from 'node:test';
 import { ToopherApi } from '../../src/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { BrowserClient, findForm } from '../helpers/browser-client.js';
-import {
-  approveAndCheck,
-  csrfTokenOf,
-  enroll,
-  makeUsers,
-  pendingRequest,
-  postWithCsrf,
-  signIn,
-  startTestApp,
-  type TestApp,
-  type TestUser,
-} from '../helpers/test-app.js';
+import { approveAndCheck, csrfTokenOf, enroll, makeUsers, pendingRequest, postWithCsrf, signIn, startTestApp, userById, type TestApp, type TestUser } from '../helpers/test-app.js';
 
 const users = makeUsers('ann', 'ben', 'cid', 'dot', 'eve', 'fay', 'gus', 'hal', 'ida', 'jon', 'kim', 'lea', 'max', 'ned', 'oli', 'pam', 'quin', 'rae');
 let sandbox: Sandbox;
@@ -32,11 +21,7 @@ after(async () => {
   await sandbox.close();
 });
 
-function user(id: string): TestUser {
-  const found = users.find((u) => u.id === id);
-  assert.ok(found);
-  return found;
-}
+const user = (id: string): TestUser => userById(users, id);
 
 async function signedIn(id: string): Promise<BrowserClient> {
   return (await signedInPaired(id)).client;

@@ -8,18 +8,7 @@ import { after, before, test } from 'node:test';
 import { ToopherApi } from '../../src/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { BrowserClient, findForm, type Hop } from '../helpers/browser-client.js';
-import {
-  enroll,
-  makeUsers,
-  pendingRequest,
-  postWithCsrf,
-  signIn,
-  startCountingProxy,
-  startTestApp,
-  waitFor,
-  type TestApp,
-  type TestUser,
-} from '../helpers/test-app.js';
+import { enroll, makeUsers, pendingRequest, postWithCsrf, signIn, startCountingProxy, startTestApp, userById, waitFor, whoAmI, type TestApp, type TestUser } from '../helpers/test-app.js';
 
 const users = makeUsers('ann', 'ben', 'cid', 'dot', 'eve', 'fay');
 let sandbox: Sandbox;
@@ -42,15 +31,7 @@ after(async () => {
   await sandbox.close();
 });
 
-function user(id: string): TestUser {
-  const found = users.find((u) => u.id === id);
-  assert.ok(found);
-  return found;
-}
-
-async function whoAmI(client: BrowserClient): Promise<unknown> {
-  return (JSON.parse((await client.get('/', { accept: 'application/json' })).body) as { user: unknown }).user;
-}
+const user = (id: string): TestUser => userById(users, id);
 
 async function pendingLogin(target: TestApp, id: string): Promise<{ client: BrowserClient; pendingUrl: string }> {
   const client = new BrowserClient(target.url);

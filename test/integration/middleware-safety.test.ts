@@ -4,18 +4,7 @@ import { ToopherApi } from '../../src/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { verifyTerminalCookie } from '../../src/strategy/terminal-cookie.js';
 import { BrowserClient, findForm } from '../helpers/browser-client.js';
-import {
-  approveAndCheck,
-  csrfTokenOf,
-  enroll,
-  makeUsers,
-  postWithCsrf,
-  SECRET,
-  signIn,
-  startTestApp,
-  type TestApp,
-  type TestUser,
-} from '../helpers/test-app.js';
+import { approveAndCheck, csrfTokenOf, enroll, makeUsers, postWithCsrf, SECRET, signIn, startTestApp, userById, type TestApp, type TestUser } from '../helpers/test-app.js';
 
 const users = makeUsers('ann', 'ben', 'cid', 'dot', 'eve', 'fay', 'gus', 'hal', 'ivy', 'jay');
 let sandbox: Sandbox;
@@ -33,11 +22,7 @@ after(async () => {
   await sandbox.close();
 });
 
-function user(id: string): TestUser {
-  const found = users.find((u) => u.id === id);
-  assert.ok(found);
-  return found;
-}
+const user = (id: string): TestUser => userById(users, id);
 
 async function pendingLogin(id: string, extra: Record<string, string> = {}) {
   const client = new BrowserClient(app.url);

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { ToopherApi } from '../../src/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { BrowserClient } from '../helpers/browser-client.js';
-import { enroll, makeUsers, startTestApp, type TestApp, type TestUser } from '../helpers/test-app.js';
+import { enroll, makeUsers, startTestApp, userById, type TestApp, type TestUser } from '../helpers/test-app.js';
 
 const users = makeUsers('ann', 'ben');
 let sandbox: Sandbox;
@@ -44,11 +44,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function user(id: string): TestUser {
-  const found = users.find((u) => u.id === id);
-  assert.ok(found);
-  return found;
-}
+const user = (id: string): TestUser => userById(users, id);
 
 test('renders an overridden page with the app view engine', async () => {
   const client = new BrowserClient(app.url);

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { MemorySharedStore, ToopherApi } from '../../src/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { BrowserClient, findForm, type ParsedForm } from '../helpers/browser-client.js';
-import { enroll, makeUsers, startTestApp, type TestApp, type TestUser } from '../helpers/test-app.js';
+import { enroll, makeUsers, startTestApp, userById, whoAmI, type TestApp, type TestUser } from '../helpers/test-app.js';
 
 // Wrong one-time passwords are limited per user across all of the user's
 // pending sign-ins, browsers and instances, not per pending request: opening
@@ -30,11 +30,7 @@ after(async () => {
   await sandbox.close();
 });
 
-function user(id: string): TestUser {
-  const found = users.find((u) => u.id === id);
-  assert.ok(found);
-  return found;
-}
+const user = (id: string): TestUser => userById(users, id);
 
 /** A new browser at the pending page of a sign-in of `id` on `app`, with its OTP form. */
 async function pendingLogin(app: TestApp, id: string, pairing?: { pairingId: string }): Promise<{ client: BrowserClient; otpForm: ParsedForm; pairingId: string }> {
@@ -50,10 +46,6 @@ async function pendingLogin(app: TestApp, id: string, pairing?: { pairingId: str
   assert.match(location, /\/toopher\/pending\//);
   const page = await client.get(location);
   return { client, otpForm: findForm(page.body, '/otp'), pairingId: enrolled.pairingId };
-}
-
-async function whoAmI(client: BrowserClient): Promise<unknown> {
-  return (JSON.parse((await client.get('/', { accept: 'application/json' })).body) as { user: unknown }).user;
 }
 
 function wrongOtp(right: string): string {

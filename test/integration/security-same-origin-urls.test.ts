@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { ToopherApi } from '../../src/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { BrowserClient } from '../helpers/browser-client.js';
-import { approveAndCheck, enroll, makeUsers, signIn, startTestApp, type TestApp, type TestUser } from '../helpers/test-app.js';
+import { approveAndCheck, enroll, makeUsers, signIn, startTestApp, userById, type TestApp, type TestUser } from '../helpers/test-app.js';
 
 // Every URL the middleware sends a browser to, when it came from a request, is
 // a path of this origin: a guarded page requested as `//evil.example/...`
@@ -31,11 +31,7 @@ after(async () => {
   await sandbox.close();
 });
 
-function user(id: string): TestUser {
-  const found = users.find((u) => u.id === id);
-  assert.ok(found);
-  return found;
-}
+const user = (id: string): TestUser => userById(users, id);
 
 async function signedIn(id: string): Promise<BrowserClient> {
   const client = new BrowserClient(app.url);

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { ToopherApi } from '../../src/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { BrowserClient, findForm, type Hop } from '../helpers/browser-client.js';
-import { enroll, makeUsers, startTestApp, type TestApp, type TestUser } from '../helpers/test-app.js';
+import { enroll, makeUsers, startTestApp, userById, whoAmI, type TestApp, type TestUser } from '../helpers/test-app.js';
 
 // The attacker knows the victim's password and stops on the pair page while the
 // victim has no pairing. The victim then pairs their own phone. Whatever the
@@ -28,15 +28,7 @@ after(async () => {
   await sandbox.close();
 });
 
-function user(id: string): TestUser {
-  const found = users.find((u) => u.id === id);
-  assert.ok(found);
-  return found;
-}
-
-async function whoAmI(client: BrowserClient): Promise<unknown> {
-  return (JSON.parse((await client.get('/', { accept: 'application/json' })).body) as { user: unknown }).user;
-}
+const user = (id: string): TestUser => userById(users, id);
 
 /** The attacker signs in with the victim's password and stays on the pair page. */
 async function attackerOnPairPage(app: TestApp, id: string): Promise<{ client: BrowserClient; pairUrl: string; page: Hop }> {

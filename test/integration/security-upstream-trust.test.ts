@@ -4,7 +4,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import { ToopherApi } from '../../src/index.js';
 import { BrowserClient, findForm } from '../helpers/browser-client.js';
 import { close, listen } from '../helpers/listen.js';
-import { makeUsers, postWithCsrf, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { makeUsers, postWithCsrf, startTestApp, whoAmI, type TestApp } from '../helpers/test-app.js';
 
 // A misbehaving Toopher API: error codes under the wrong HTTP status, and
 // status answers about another request, user or action. None of them may sign
@@ -67,10 +67,6 @@ after(async () => {
   await optional.close();
   await close(server);
 });
-
-async function whoAmI(client: BrowserClient): Promise<unknown> {
-  return (JSON.parse((await client.get('/', { accept: 'application/json' })).body) as { user: unknown }).user;
-}
 
 function login(client: BrowserClient): Promise<import('../helpers/browser-client.js').Hop> {
   return client.post('/login', { email: user.email, password: user.password });

@@ -5,7 +5,7 @@ import { ToopherApi } from '../../src/index.js';
 import { createSandbox, type Sandbox, type SandboxFaults } from '../../src/sandbox/index.js';
 import { BrowserClient, findForm } from '../helpers/browser-client.js';
 import { close, listen } from '../helpers/listen.js';
-import { csrfTokenOf, enroll, makeUsers, postWithCsrf, signIn, startTestApp, type TestApp, type TestUser } from '../helpers/test-app.js';
+import { csrfTokenOf, enroll, makeUsers, postWithCsrf, signIn, startTestApp, userById, whoAmI, type TestApp, type TestUser } from '../helpers/test-app.js';
 
 const users = makeUsers('ann', 'ben', 'cid', 'dot', 'eve', 'fay', 'gus', 'hal', 'ida', 'jon', 'kim', 'lea');
 let sandbox: Sandbox;
@@ -37,15 +37,7 @@ after(async () => {
   await sandbox.close();
 });
 
-function user(id: string): TestUser {
-  const found = users.find((u) => u.id === id);
-  assert.ok(found);
-  return found;
-}
-
-async function whoAmI(client: BrowserClient): Promise<unknown> {
-  return (JSON.parse((await client.get('/', { accept: 'application/json' })).body) as { user: unknown }).user;
-}
+const user = (id: string): TestUser => userById(users, id);
 
 async function enrolled(id: string, target: TestApp = app): Promise<BrowserClient> {
   const client = new BrowserClient(target.url);

@@ -4,7 +4,7 @@ import { MemoryStore, type SessionData } from 'express-session';
 import { MemorySharedStore, ToopherApi } from '../../src/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { BrowserClient, findForm } from '../helpers/browser-client.js';
-import { enroll, makeUsers, pendingRequest, postWithCsrf, signIn, startTestApp, type TestApp, type TestUser } from '../helpers/test-app.js';
+import { enroll, makeUsers, pendingRequest, postWithCsrf, signIn, startTestApp, userById, whoAmI, type TestApp, type TestUser } from '../helpers/test-app.js';
 
 const users = makeUsers('ann', 'ben', 'cid', 'dot');
 let sandbox: Sandbox;
@@ -34,15 +34,7 @@ class SlowReadStore extends MemoryStore {
   }
 }
 
-function user(id: string): TestUser {
-  const found = users.find((u) => u.id === id);
-  assert.ok(found);
-  return found;
-}
-
-async function whoAmI(client: BrowserClient): Promise<unknown> {
-  return (JSON.parse((await client.get('/', { accept: 'application/json' })).body) as { user: unknown }).user;
-}
+const user = (id: string): TestUser => userById(users, id);
 
 test('completes a sign-in started on one instance from another sharing the session store', async () => {
   const onFirst = new BrowserClient(first.url);

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { ToopherApi } from '../../src/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { BrowserClient, findForm, type Hop } from '../helpers/browser-client.js';
-import { makeUsers, startTestApp, waitFor, type TestApp, type TestUser } from '../helpers/test-app.js';
+import { makeUsers, startTestApp, userById, waitFor, type TestApp, type TestUser } from '../helpers/test-app.js';
 
 const users = makeUsers('ann', 'ben', 'cid');
 /** Its phone gives up on a pairing after 300 ms, long before the app's own 120 s. */
@@ -28,11 +28,7 @@ after(async () => {
   await Promise.all([impatient.close(), sandbox.close()]);
 });
 
-function user(id: string): TestUser {
-  const found = users.find((u) => u.id === id);
-  assert.ok(found);
-  return found;
-}
+const user = (id: string): TestUser => userById(users, id);
 
 /** Signs in with the first factor and submits a pairing phrase; answers the pairing's pending page. */
 async function startPairing(target: TestApp, phone: Sandbox, id: string): Promise<{ client: BrowserClient; waiting: Hop; pairingId: string; flowId: string }> {

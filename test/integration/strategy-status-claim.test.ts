@@ -4,16 +4,7 @@ import { MemoryStore } from 'express-session';
 import { MemorySharedStore, ToopherApi } from '../../src/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { BrowserClient } from '../helpers/browser-client.js';
-import {
-  enroll,
-  makeUsers,
-  pendingRequest,
-  startCountingProxy,
-  startTestApp,
-  waitFor,
-  type TestApp,
-  type TestUser,
-} from '../helpers/test-app.js';
+import { enroll, makeUsers, pendingRequest, startCountingProxy, startTestApp, userById, waitFor, type TestApp, type TestUser } from '../helpers/test-app.js';
 
 // One poll interval long enough that every batch of concurrent polls below falls inside it.
 const POLL_INTERVAL_MS = 1_000;
@@ -45,11 +36,7 @@ after(async () => {
   await sandbox.close();
 });
 
-function user(id: string): TestUser {
-  const found = users.find((u) => u.id === id);
-  assert.ok(found);
-  return found;
-}
+const user = (id: string): TestUser => userById(users, id);
 
 /** Signs `id` in with the password on `target`; resolves once the sign-in's first poll interval has passed. */
 async function pendingLogin(target: TestApp, id: string): Promise<{ client: BrowserClient; flowId: string; path: string }> {

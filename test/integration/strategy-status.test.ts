@@ -3,16 +3,7 @@ import { after, before, test } from 'node:test';
 import { ToopherApi } from '../../src/index.js';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { BrowserClient, findForm } from '../helpers/browser-client.js';
-import {
-  enroll,
-  makeUsers,
-  pendingRequest,
-  startCountingProxy,
-  startTestApp,
-  waitFor,
-  type TestApp,
-  type TestUser,
-} from '../helpers/test-app.js';
+import { enroll, makeUsers, pendingRequest, startCountingProxy, startTestApp, userById, waitFor, type TestApp, type TestUser } from '../helpers/test-app.js';
 
 const users = makeUsers('ann', 'ben', 'cid', 'dot', 'eve', 'fay', 'gus');
 let sandbox: Sandbox;
@@ -42,11 +33,7 @@ after(async () => {
   await sandbox.close();
 });
 
-function user(id: string): TestUser {
-  const found = users.find((u) => u.id === id);
-  assert.ok(found);
-  return found;
-}
+const user = (id: string): TestUser => userById(users, id);
 
 async function startLogin(target: TestApp, id: string): Promise<{ client: BrowserClient; id: string; pendingUrl: string }> {
   const client = new BrowserClient(target.url);
