@@ -1,7 +1,7 @@
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchApprovedAction } from './approved-action.js';
-import { benchClientVsGot } from './client-vs-got.js';
+import { benchClientBound } from './client-bound.js';
 import { closeBrowsers } from './lib/browser.js';
 import { BenchContext } from './lib/context.js';
 import type { BenchConfig, BenchResult } from './lib/result.js';
@@ -22,14 +22,14 @@ type Bench = (config: BenchConfig, ctx: BenchContext) => Promise<BenchResult | B
 
 /**
  * In the issue's order; `poll_amplification` also yields `pending_state_bytes`,
- * `login_vs_password_only` (scrypt-hashed passwords) also `login_vs_password_only_cheap_hash`.
+ * `login_vs_password_only` (plain password compare) also `login_vs_password_only_scrypt`.
  */
 const BENCHES: readonly (readonly [readonly string[], Bench])[] = [
-  [['client_vs_got'], benchClientVsGot],
+  [['client_vs_got', 'client_vs_lean_got', 'client_vs_python'], benchClientBound],
   [['middleware_passthrough'], benchMiddlewarePassthrough],
   [['approved_action'], benchApprovedAction],
   [['poll_amplification', 'pending_state_bytes'], benchPollAmplification],
-  [['login_vs_password_only', 'login_vs_password_only_cheap_hash'], benchLogin],
+  [['login_vs_password_only', 'login_vs_password_only_scrypt'], benchLogin],
   [['sandbox_vs_express'], benchSandboxVsExpress],
 ];
 const ORDER = BENCHES.flatMap(([keys]) => keys);

@@ -63,7 +63,7 @@ export async function benchSandboxVsExpress(config: BenchConfig): Promise<BenchR
       rounds: result.ratios,
       perCpu: round(cpuRatio(expressCpu, sandboxCpu)),
       value: round(result.ratio),
-      ...atLeast(result.ratio, 0.5),
+      ...atLeast(result.ratio, 0.6),
       rows: [
         [`bare Express JSON route (${CONNECTIONS} connections)`, `${formatCount(result.baseline)} req/s, ${expressCpu.median().toFixed(0)} us server CPU/req`],
         ['sandbox signed GET authentication_requests/:id', `${formatCount(result.candidate)} req/s, ${sandboxCpu.median().toFixed(0)} us server CPU/req`],

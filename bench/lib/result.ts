@@ -2,7 +2,8 @@
 export interface BenchResult {
   /** The JSON key of the issue, e.g. `client_vs_got`. */
   readonly key: string;
-  readonly value: number;
+  /** null when the comparison could not run here (the reason is printed). */
+  readonly value: number | null;
   /** Human description of the target, e.g. `>= 0.90`. */
   readonly target: string;
   readonly met: boolean;

@@ -1,3 +1,5 @@
+import { Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import * as z from 'zod';
 import { ToopherConfigError } from '../errors.js';
 import { PACKAGE_VERSION } from '../internal/version.js';
@@ -20,6 +22,23 @@ export interface ToopherApiOptions {
   readonly retry?: number;
   /** Replaces the default `Toopher-TypeScript/<version> (Node <version>)` User-Agent. */
   readonly userAgent?: string;
+  /**
+   * Largest reply body accepted, in bytes. A larger reply is a `ToopherResponseError`, cut off as soon as its
+   * Content-Length or the bytes received pass the limit (never read whole). Default 1048576 (1 MiB).
+   */
+  readonly maxResponseBytes?: number;
+  /**
+   * URL of an HTTP(S) proxy for outbound calls, e.g. `http://proxy.internal:3128` (credentials in the URL
+   * are sent as Proxy-Authorization). Calls tunnel through it with CONNECT, TLS stays end to end.
+   */
+  readonly proxy?: string;
+  /**
+   * Your own agents instead of the client's keep-alive agents, e.g. from `proxy-agent` or `hpagent`.
+   * Per protocol; a missing one keeps the client's. Not with `proxy` or `ca` (configure your agent instead).
+   */
+  readonly agent?: { readonly http?: HttpAgent; readonly https?: HttpsAgent };
+  /** Extra CA certificates (PEM) trusted besides Node's built-in roots, e.g. a TLS-inspecting proxy's. */
+  readonly ca?: string | Buffer | readonly (string | Buffer)[];
 }
 
 /** The validated, frozen configuration a client runs with. */
@@ -31,7 +50,14 @@ export interface ResolvedToopherApiOptions {
   readonly timeoutMs: number;
   readonly retry: number;
   readonly userAgent: string;
+  readonly maxResponseBytes: number;
+  readonly proxy: string | undefined;
+  readonly agent: { readonly http?: HttpAgent | undefined; readonly https?: HttpsAgent | undefined } | undefined;
+  /** The extra CA certificates, as a list; undefined when none were given. */
+  readonly ca: readonly (string | Buffer)[] | undefined;
 }
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
 
 /** `Toopher-TypeScript/<package version> (Node <node version>)`. */
 export function defaultUserAgent(): string {
@@ -47,6 +73,8 @@ function normaliseBaseUrl(value: string, ctx: z.RefinementCtx): string {
   return url.href.replace(/\/+$/, '');
 }
 
+const pem = z.union([z.string().min(1), z.instanceof(Buffer)]);
+
 const optionsSchema = z.strictObject({
   consumerKey: z.string().min(1),
   consumerSecret: z.string().min(1),
@@ -56,6 +84,19 @@ const optionsSchema = z.strictObject({
   timeoutMs: z.int().min(1).max(600_000).default(10_000),
   retry: z.int().min(0).max(10).default(2),
   userAgent: z.string().min(1).max(512).optional(),
+  maxResponseBytes: z.int().min(1).max(Number.MAX_SAFE_INTEGER).default(DEFAULT_MAX_RESPONSE_BYTES),
+  proxy: z.url({ protocol: /^https?$/ }).optional(),
+  agent: z
+    .strictObject({ http: z.instanceof(HttpAgent).optional(), https: z.instanceof(HttpAgent).optional() })
+    .optional(),
+  ca: z.union([pem, z.array(pem).min(1).readonly()]).optional(),
+}).superRefine((value, ctx) => {
+  if (value.agent === undefined) return;
+  for (const other of ['proxy', 'ca'] as const) {
+    if (value[other] !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [other], message: 'cannot be combined with `agent` (configure your agent instead)' });
+    }
+  }
 });
 
 // One truth: the interface above and the schema must describe the same keys,
@@ -82,7 +123,7 @@ function valueAt(options: unknown, path: readonly PropertyKey[]): unknown {
 function describeIssue(issue: z.core.$ZodIssue, options: unknown): string {
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((key) => `\`${key}\``).join(', ');
-    return `unknown option ${keys} (options are consumerKey, consumerSecret, baseUrl, timeoutMs, retry, userAgent)`;
+    return `unknown option ${keys} (options are consumerKey, consumerSecret, baseUrl, timeoutMs, retry, userAgent, maxResponseBytes, proxy, agent, ca)`;
   }
   const option = issue.path.length === 0 ? 'options' : `\`${issue.path.map(String).join('.')}\``;
   switch (issue.code) {
@@ -97,6 +138,8 @@ function describeIssue(issue: z.core.$ZodIssue, options: unknown): string {
       return `${option} is too big (maximum ${String(issue.maximum)})`;
     case 'invalid_format':
       return `${option} must be an http(s) URL`;
+    case 'invalid_union':
+      return `${option} must be a PEM string or Buffer, or a non-empty list of them`;
     case 'custom':
       return `${option} ${issue.message}`;
     default:
@@ -114,6 +157,12 @@ export function resolveToopherApiOptions(options: unknown): ResolvedToopherApiOp
     const details = parsed.error.issues.map((issue) => describeIssue(issue, options)).join('; ');
     throw new ToopherConfigError(`Invalid ToopherApi options: ${details}.`, { cause: parsed.error });
   }
-  const { userAgent, ...rest } = parsed.data;
-  return Object.freeze({ ...rest, userAgent: userAgent ?? defaultUserAgent() });
+  const { userAgent, ca, proxy, agent, ...rest } = parsed.data;
+  return Object.freeze({
+    ...rest,
+    userAgent: userAgent ?? defaultUserAgent(),
+    proxy,
+    agent: agent as ResolvedToopherApiOptions['agent'],
+    ca: ca === undefined ? undefined : Array.isArray(ca) ? [...(ca as readonly (string | Buffer)[])] : [ca as string | Buffer],
+  });
 }

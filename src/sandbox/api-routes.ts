@@ -38,6 +38,19 @@ function origin(req: Request): string {
   return `${req.protocol}://${req.get('host') ?? 'localhost'}`;
 }
 
+/** Express's `res.json` without its content negotiation, ETag and freshness work: the sandbox's hot path. */
+function sendJson(res: Response, status: number, value: unknown): void {
+  const text = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** RFC 9112 §6.3: a request has a body only with Transfer-Encoding or a non-zero Content-Length. */
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
 function isForm(req: Request): boolean {
   return req.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
 }
@@ -56,7 +69,11 @@ export function createApiRouter(options: ApiRouterOptions): Router {
     windowSeconds: options.timestampWindowSeconds,
   });
   const router = express.Router();
-  router.use(express.raw({ type: () => true, limit: options.maxBodyBytes }));
+  const readBody = express.raw({ type: () => true, limit: options.maxBodyBytes });
+  router.use((req, res, next) => {
+    if (hasBody(req)) readBody(req, res, next);
+    else next();
+  });
 
   const signed =
     (handler: (ctx: SignedContext) => unknown) =>
@@ -80,7 +97,7 @@ export function createApiRouter(options: ApiRouterOptions): Router {
         });
         if (!result.ok) {
           debug('sandbox: refused %s %s: %s', req.method, req.path, result.reason);
-          res.status(401).json(NOT_SIGNED);
+          sendJson(res, 401, NOT_SIGNED);
           return;
         }
         const values = new Map<string, string>();
@@ -90,7 +107,7 @@ export function createApiRouter(options: ApiRouterOptions): Router {
         for (const [name, value] of fromBody) values.set(name, value);
         const out = await handler({ consumerKey: result.consumerKey, params: new Params(values), req });
         if (Buffer.isBuffer(out)) res.status(200).type('image/png').send(out);
-        else res.status(200).json(out);
+        else sendJson(res, 200, out);
       } catch (err) {
         next(err);
       }

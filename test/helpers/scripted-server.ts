@@ -10,6 +10,12 @@ export interface ScriptedResponse {
   readonly delayMs?: number;
   /** Drop the connection instead of answering. */
   readonly destroy?: boolean;
+  /**
+   * Stream a body of `totalBytes` in chunks of `chunkBytes` (with backpressure, stopping when the client
+   * hangs up), with a Content-Length header when `declareLength` is true, chunked otherwise. The bytes
+   * handed to the socket are counted in `streamedBytes`.
+   */
+  readonly stream?: { readonly totalBytes: number; readonly chunkBytes: number; readonly declareLength: boolean };
 }
 
 export interface RecordedRequest {
@@ -27,6 +33,8 @@ export interface ScriptedServer {
   /** Base URL `http://127.0.0.1:<port>`; append `/v1` for a client's `baseUrl`. */
   readonly url: string;
   readonly requests: RecordedRequest[];
+  /** Body bytes of `stream` answers written so far. */
+  readonly streamedBytes: () => number;
   /** Queues answers for the next requests, in order. */
   enqueue(...responses: ScriptedResponse[]): void;
   /** Answer used once the queue is empty (default: 200 `{}`). */
@@ -44,6 +52,7 @@ export async function startScriptedServer(...initial: ScriptedResponse[]): Promi
   const requests: RecordedRequest[] = [];
   const waiters = new Set<() => void>();
   const timers = new Set<NodeJS.Timeout>();
+  let streamedBytes = 0;
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -62,6 +71,29 @@ export async function startScriptedServer(...initial: ScriptedResponse[]): Promi
         if (res.destroyed) return;
         if (script.destroy === true) {
           req.socket.destroy();
+          return;
+        }
+        if (script.stream !== undefined) {
+          const { totalBytes, chunkBytes, declareLength } = script.stream;
+          res.writeHead(script.status ?? 200, {
+            'content-type': 'application/json',
+            ...(declareLength ? { 'content-length': String(totalBytes) } : {}),
+          });
+          const chunk = Buffer.alloc(chunkBytes, 0x20);
+          let left = totalBytes;
+          const pump = (): void => {
+            while (left > 0 && !res.destroyed) {
+              const size = Math.min(left, chunkBytes);
+              left -= size;
+              streamedBytes += size;
+              if (!res.write(size === chunkBytes ? chunk : chunk.subarray(0, size))) {
+                res.once('drain', pump);
+                return;
+              }
+            }
+            if (left === 0) res.end();
+          };
+          pump();
           return;
         }
         const { body } = script;
@@ -91,6 +123,7 @@ export async function startScriptedServer(...initial: ScriptedResponse[]): Promi
     url,
     requests,
     server,
+    streamedBytes: () => streamedBytes,
     enqueue: (...responses) => void queue.push(...responses),
     setDefault: (response) => {
       fallback = response;

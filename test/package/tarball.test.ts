@@ -62,3 +62,11 @@ test('are-the-types-wrong (esm-only profile) finds no problem in any entry point
   });
   assert.match(result.stdout, /"passport-toopher\/redis"/);
 });
+
+test('installing the tarball runs no script of ours (the build happens at pack time)', async () => {
+  const manifest = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) {
+    assert.equal(manifest.scripts?.[hook], undefined, `${hook} would run when a user installs the package from git or a tarball`);
+  }
+  assert.equal(manifest.scripts?.['prepack'], 'npm run build');
+});
