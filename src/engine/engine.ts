@@ -19,18 +19,20 @@ import { getTerminalId } from './terminal-cookie.js';
  *
  * - `session`: the request's session, Passport's (de)serialize and `req.logIn`;
  * - `records`: the one owner of this package's record in the session;
- * - `store`: the guarded calls to the shared store (claims, counters);
  * - `approvals`: starting (and re-checking) an approval;
  * - `status`: checking a pending flow's status with Toopher;
  * - `otp`: approving with a one-time password;
  * - `enrollment`: pairing, naming this browser, skipping.
+ *
+ * The guarded shared-store calls (`GuardedStore`) are handed to the parts
+ * that need them and not exposed: adapters reach the store only through
+ * `records` (single use) and the parts' own rules (limits, poll slots).
  *
  * Internal; apps use `createToopher` or `ToopherStrategy`.
  */
 export class ToopherEngine {
   readonly config: ResolvedToopherConfig;
   readonly session: SessionAccess;
-  readonly store: GuardedStore;
   readonly records: FlowRecords;
   readonly approvals: ApprovalStarter;
   readonly status: StatusChecker;
@@ -42,11 +44,11 @@ export class ToopherEngine {
   constructor(config: ResolvedToopherConfig) {
     this.config = config;
     this.session = new SessionAccess(config);
-    this.store = new GuardedStore(config);
-    this.records = new FlowRecords(config, this.session, this.store);
-    this.approvals = new ApprovalStarter(config, this.session, this.store);
-    this.status = new StatusChecker(config, this.store, this.records);
-    this.otp = new OtpChecker(config, this.store, this.records);
+    const store = new GuardedStore(config);
+    this.records = new FlowRecords(config, this.session, store);
+    this.approvals = new ApprovalStarter(config, this.session, store);
+    this.status = new StatusChecker(config, store, this.records);
+    this.otp = new OtpChecker(config, store, this.records);
     this.enrollment = new Enrollment(config, this.records);
   }
 
