@@ -26,19 +26,19 @@ import {
 
 type Named = Readonly<Record<string, string | undefined>>;
 
-let seamsForNextClient: TransportSeams | undefined;
-
 /**
- * Builds a client with test seams (fixed clock, nonce, short retry delays).
- * Internal: not exported from the package entry point.
+ * The options key carrying test seams (fixed clock, nonce, short retry
+ * delays). A symbol the package entry point does not export, so no user
+ * option can set it, and a `ToopherApi` gets its seams from its own options.
  */
+const TRANSPORT_SEAMS: unique symbol = Symbol('passport-toopher transport seams');
+
+type OptionsWithSeams = ToopherApiOptions & { readonly [TRANSPORT_SEAMS]?: TransportSeams };
+
+/** Builds a client with test seams. Internal: not exported from the package entry point. */
 export function createToopherApiWithSeams(options: ToopherApiOptions, seams: TransportSeams): ToopherApi {
-  seamsForNextClient = seams;
-  try {
-    return new ToopherApi(options);
-  } finally {
-    seamsForNextClient = undefined;
-  }
+  const withSeams: OptionsWithSeams = { ...options, [TRANSPORT_SEAMS]: seams };
+  return new ToopherApi(withSeams);
 }
 
 /**
@@ -55,7 +55,7 @@ export class ToopherApi {
   constructor(options: ToopherApiOptions) {
     const resolved = resolveToopherApiOptions(options);
     this.baseUrl = resolved.baseUrl;
-    this._transport = createTransport(resolved, seamsForNextClient);
+    this._transport = createTransport(resolved, (options as OptionsWithSeams)[TRANSPORT_SEAMS]);
   }
 
   /** Pairs `userName` with the phone showing `pairingPhrase` (POST pairings/create). */

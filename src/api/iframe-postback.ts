@@ -13,6 +13,7 @@ export type ToopherIframeErrorReason =
 
 /** A postback that must not be trusted. Nothing in it was used. */
 export class ToopherIframeError extends ToopherError {
+  override readonly code: string = 'ERR_TOOPHER_IFRAME';
   readonly reason: ToopherIframeErrorReason;
 
   constructor(reason: ToopherIframeErrorReason, message: string) {

@@ -103,7 +103,7 @@ export function errorFromResponse(status: number, body: Buffer, endpoint: string
     status === 401 ? ' Check `consumerKey`, `consumerSecret` and the clock of this machine.' : '';
   return new ErrorClass(
     `The Toopher API refused \`${endpoint}\` (HTTP ${status}${codeText})${apiMessage === '' ? '.' : `: ${apiMessage}${/[.!?]$/.test(apiMessage) ? '' : '.'}`}${hint}`,
-    { ...base, ...(wire.code === undefined ? {} : { code: wire.code }) },
+    { ...base, ...(wire.code === undefined ? {} : { toopherCode: wire.code }) },
   );
 }
 

@@ -52,7 +52,7 @@ export function reportApiFailure(
     kind: flow.kind,
     at: now,
     ...(err.status === undefined ? {} : { status: err.status }),
-    ...(err.code === undefined ? {} : { code: err.code }),
+    ...(err.toopherCode === undefined ? {} : { toopherCode: err.toopherCode }),
     message: err.message,
     reason: err.name,
   });

@@ -19,7 +19,7 @@ export type ToopherEventType =
   | 'rate-limited'
   | 'grant-refused'
   | 'fail-open'
-  /** A Toopher API call failed while asking for an approval (with `status`, `code` and `message`). */
+  /** A Toopher API call failed while asking for an approval (with `status`, `toopherCode` and `message`). */
   | 'api-error';
 
 /** An audit event. Never carries secrets, OTPs, cookies or request bodies. */
@@ -38,7 +38,7 @@ export interface ToopherEvent {
   /** `api-error`: the HTTP status of the API's answer (none when no answer arrived). */
   readonly status?: number;
   /** `api-error`: the API's numeric `error_code`, when it sent one. */
-  readonly code?: number;
+  readonly toopherCode?: number;
   /** `api-error`: what went wrong, with Toopher's own message (never secrets). */
   readonly message?: string;
   /** Epoch milliseconds. */

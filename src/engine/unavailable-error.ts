@@ -8,7 +8,7 @@ import { ToopherApiError, ToopherError, ToopherNetworkError, ToopherTimeoutError
  * to show to users.
  */
 export class ToopherUnavailableError extends ToopherError {
-  readonly code = 'ERR_TOOPHER_UNAVAILABLE';
+  override readonly code: string = 'ERR_TOOPHER_UNAVAILABLE';
 
   constructor(cause: ToopherApiError) {
     const noAnswer = cause instanceof ToopherNetworkError || cause instanceof ToopherTimeoutError;

@@ -5,17 +5,18 @@ import { ToopherError } from '../errors.js';
  * that `/v1` and the control API answer with. The phone functions reject with it.
  */
 export class SandboxError extends ToopherError {
+  override readonly code: string = 'ERR_TOOPHER_SANDBOX';
   /** Toopher's numeric `error_code` (e.g. 404, 705). */
-  readonly code: number;
+  readonly toopherCode: number;
 
-  constructor(status: number, code: number, message: string) {
+  constructor(status: number, toopherCode: number, message: string) {
     super(message, { status });
-    this.code = code;
+    this.toopherCode = toopherCode;
   }
 
   /** The JSON error body, `{"error_code": n, "error_message": "..."}`. */
   toJSON(): { error_code: number; error_message: string } {
-    return { error_code: this.code, error_message: this.message };
+    return { error_code: this.toopherCode, error_message: this.message };
   }
 }
 

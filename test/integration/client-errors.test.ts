@@ -58,7 +58,7 @@ test('maps error_code 704 to UserDisabledError with code and status', async () =
   server.enqueue({ status: 409, body: toopherJson.error(704, 'The specified user has disabled Toopher authentication.') });
   const error = await failure(zeroStorage());
   assert.ok(error instanceof UserDisabledError);
-  assert.equal(error.code, 704);
+  assert.equal(error.toopherCode, 704);
   assert.equal(error.status, 409);
   assert.equal(error.endpoint, 'authentication_requests/initiate');
   assert.match(error.message, /disabled Toopher authentication/);
@@ -75,21 +75,21 @@ test('maps error_code 706 to TerminalUnknownError', async () => {
   server.enqueue({ status: 409, body: toopherJson.error(706, 'No matching terminal exists.') });
   const error = await failure(zeroStorage());
   assert.ok(error instanceof TerminalUnknownError);
-  assert.equal(error.code, 706);
+  assert.equal(error.toopherCode, 706);
 });
 
 test('maps error_code 707 to PairingDeactivatedError', async () => {
   server.enqueue({ status: 409, body: toopherJson.error(707, 'Not allowed: This pairing has been deactivated.') });
   const error = await failure(zeroStorage());
   assert.ok(error instanceof PairingDeactivatedError);
-  assert.equal(error.code, 707);
+  assert.equal(error.toopherCode, 707);
 });
 
 test('maps the legacy error_code 601 to PairingDeactivatedError', async () => {
   server.enqueue({ status: 403, body: toopherJson.error(601, 'This pairing has not been authorized to authenticate.') });
   const error = await failure(zeroStorage());
   assert.ok(error instanceof PairingDeactivatedError);
-  assert.equal(error.code, 601);
+  assert.equal(error.toopherCode, 601);
   assert.equal(error.status, 403);
 });
 
@@ -97,14 +97,15 @@ test('maps the "pairing has been deactivated" message under another code to Pair
   server.enqueue({ status: 409, body: toopherJson.error(42, 'Pairing has been deactivated') });
   const error = await failure(zeroStorage());
   assert.ok(error instanceof PairingDeactivatedError);
-  assert.equal(error.code, 42);
+  assert.equal(error.toopherCode, 42);
 });
 
 test('maps the "pairing has not been authorized" message without a code to PairingDeactivatedError', async () => {
   server.enqueue({ status: 403, body: { error_message: 'Pairing has not been authorized to authenticate' } });
   const error = await failure(zeroStorage());
   assert.ok(error instanceof PairingDeactivatedError);
-  assert.equal(error.code, undefined);
+  assert.equal(error.toopherCode, undefined);
+  assert.equal(error.code, 'ERR_TOOPHER_PAIRING_DEACTIVATED');
 });
 
 for (const [code, status] of [[704, 500], [705, 500], [706, 429], [707, 401], [704, 404], [601, 500], [705, 403]] as const) {
@@ -112,7 +113,8 @@ for (const [code, status] of [[704, 500], [705, 500], [706, 429], [707, 401], [7
     server.enqueue({ status, body: toopherJson.error(code, 'No matching user exists.') });
     const error = await failure(zeroStorage());
     assert.equal(error.constructor, ToopherApiError);
-    assert.equal(error.code, code);
+    assert.equal(error.toopherCode, code);
+    assert.equal(error.code, 'ERR_TOOPHER_API');
     assert.equal(error.status, status);
   });
 }
@@ -127,7 +129,7 @@ test('maps any other error_code to a plain ToopherApiError carrying code, status
   server.enqueue({ status: 409, body: toopherJson.error(42, 'what') });
   const error = await failure(zeroStorage());
   assert.equal(error.constructor, ToopherApiError);
-  assert.equal(error.code, 42);
+  assert.equal(error.toopherCode, 42);
   assert.equal(error.status, 409);
   assert.match(error.message, /what/);
 });
@@ -137,7 +139,7 @@ test('reports a rejected signature as a 401 ToopherApiError that hints at the cr
   const error = await failure(api.getUser('some-user'));
   assert.equal(error.constructor, ToopherApiError);
   assert.equal(error.status, 401);
-  assert.equal(error.code, 401);
+  assert.equal(error.toopherCode, 401);
   assert.match(error.message, /`consumerSecret`/);
   assertNoSecrets(error);
 });

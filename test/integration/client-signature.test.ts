@@ -174,7 +174,7 @@ test('gets a 401 ToopherApiError from a verifying server when the secret is wron
   await assert.rejects(bad.createUser(TRICKY), (error: unknown) => {
     assert.ok(error instanceof ToopherApiError);
     assert.equal(error.status, 401);
-    assert.equal(error.code, 401);
+    assert.equal(error.toopherCode, 401);
     assert.ok(!error.message.includes(SECRET));
     return true;
   });

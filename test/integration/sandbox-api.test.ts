@@ -96,7 +96,7 @@ test('denies a pairing left pending longer than pairingTimeoutMs', async (t) => 
   now += 60_000;
   const status = obj((await api.get(`pairings/${id}`)).json);
   assert.deepEqual([status['pending'], status['enabled']], [false, false]);
-  await assert.rejects(sandbox.phone.respondToPairing(id, true), { code: 409 });
+  await assert.rejects(sandbox.phone.respondToPairing(id, true), { toopherCode: 409 });
 });
 
 test('starts an SMS pairing and validates the phone number', async (t) => {
@@ -325,5 +325,5 @@ test('cancels a pending request', async (t) => {
   const request = obj((await api.post('authentication_requests/initiate', { pairing_id: id, terminal_name: 't' })).json);
   const cancelled = obj((await api.post(`authentication_requests/${String(request['id'])}/cancel`)).json);
   assert.deepEqual([cancelled['pending'], cancelled['granted'], cancelled['cancelled']], [false, false, true]);
-  await assert.rejects(sandbox.phone.respondToAuthenticationRequest(String(request['id']), true), { code: 409 });
+  await assert.rejects(sandbox.phone.respondToAuthenticationRequest(String(request['id']), true), { toopherCode: 409 });
 });

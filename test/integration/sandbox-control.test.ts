@@ -92,7 +92,7 @@ test('answers control errors as JSON: unknown ids 404, bad bodies 400', async (t
 
 test('rejects phone calls on unknown ids with a SandboxError', async (t) => {
   const { sandbox } = await start(t);
-  await assert.rejects(sandbox.phone.getOtp('nope'), (err: unknown) => err instanceof SandboxError && err.code === 404);
+  await assert.rejects(sandbox.phone.getOtp('nope'), (err: unknown) => err instanceof SandboxError && err.toopherCode === 404);
   await assert.rejects(sandbox.phone.respondToAuthenticationRequest('nope', true), SandboxError);
   await assert.rejects(sandbox.phone.setFaults({ rate: -1 }), SandboxError);
 });

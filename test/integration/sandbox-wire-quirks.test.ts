@@ -40,7 +40,7 @@ test('a pairing never accepted answers 601 "Pairing has not been authorized to a
   const expected = [409, 601, 'Pairing has not been authorized to authenticate'];
   assert.deepEqual(error(await api.post('authentication_requests/initiate', { pairing_id: pending, terminal_name: 't' })), expected);
   assert.deepEqual(error(await api.post('authentication_requests/initiate', { user_name: 'p', terminal_name: 't' })), expected);
-  await assert.rejects(client.authenticate(pending, 't'), (err: unknown) => err instanceof PairingDeactivatedError && err.code === 601);
+  await assert.rejects(client.authenticate(pending, 't'), (err: unknown) => err instanceof PairingDeactivatedError && err.toopherCode === 601);
 
   const denied = await pair(sandbox, api, 'd', false);
   await sandbox.phone.respondToPairing(denied, false);

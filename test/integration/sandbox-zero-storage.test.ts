@@ -170,7 +170,7 @@ test('times out a request left pending longer than pendingTimeoutMs', async (t) 
     [expired['pending'], expired['granted'], expired['cancelled'], expired['reason']],
     [false, false, false, 'Request timed out'],
   );
-  await assert.rejects(f.sandbox.phone.respondToAuthenticationRequest(id, true), { code: 409, status: 409 });
+  await assert.rejects(f.sandbox.phone.respondToAuthenticationRequest(id, true), { toopherCode: 409, status: 409 });
 });
 
 test('reads the phone answer: granted, or denied', async (t) => {

@@ -20,5 +20,5 @@ test('answers 400 naming the parameter when a required one is missing or a boole
   const params = new Params(new Map([['automation_allowed', 'sometimes']]));
   assert.throws(() => params.required('user_name'), (err: unknown) =>
     err instanceof SandboxError && err.status === 400 && err.message === 'Missing required parameter: user_name');
-  assert.throws(() => params.boolean('automation_allowed'), { status: 400, code: 400 });
+  assert.throws(() => params.boolean('automation_allowed'), { status: 400, toopherCode: 400 });
 });

@@ -39,7 +39,7 @@ export class IframeFlow {
       });
     } catch (err) {
       if (!(err instanceof SandboxError)) throw err;
-      switch (err.code) {
+      switch (err.toopherCode) {
         case 706:
           session.stage = 'name_terminal';
           return;
@@ -174,7 +174,7 @@ export class IframeFlow {
 
   /** The signed error form (§6.3): `error_code` and `error_message` plus the common fields. */
   private _finishWithError(session: IframeSession, err: SandboxError): void {
-    this._finish(session, undefined, { error_code: String(err.code), error_message: err.message });
+    this._finish(session, undefined, { error_code: String(err.toopherCode), error_message: err.message });
   }
 
   private _finish(session: IframeSession, resourceType: string | undefined, fields: Record<string, string>): void {
