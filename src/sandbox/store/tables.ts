@@ -22,12 +22,10 @@ export interface TablesOptions {
 }
 
 /**
- * The one owner of the sandbox's records: requesters, users, pairings,
- * terminals, actions, authentication requests, automation rules, pairing
- * phrases and sent reset e-mails, with their lookups and inserts. `own*`
- * lookups act for one requester (others' ids look unknown, 404); `must*`
- * lookups act across requesters. Expiry is computed from the clock whenever a
- * pairing, request or phrase is read.
+ * The one owner of the sandbox's records (requesters, users, pairings, terminals, actions, authentication
+ * requests, automation rules, pairing phrases, sent reset e-mails), with their lookups and inserts. `own*`
+ * lookups act for one requester (others' ids look unknown, 404); `must*` ones across requesters. Expiry is
+ * computed from the clock whenever a pairing, request or phrase is read.
  */
 export class SandboxTables {
   readonly clock: () => number;
