@@ -6,7 +6,7 @@ import { escapeHtml as e } from './html.js';
 import { OAuthVerifier, type OAuthParam } from './oauth-verify.js';
 import { Params } from './params.js';
 import { SandboxError, badRequest, notFound } from './sandbox-error.js';
-import type { SandboxStore } from './store.js';
+import type { SandboxStore } from './store/sandbox-store.js';
 
 export interface ApiRouterOptions {
   readonly store: SandboxStore;

@@ -6,7 +6,7 @@ import type { FaultState } from './faults.js';
 import { parseLenientBoolean } from './params.js';
 import { PHONE_CSS, renderPhonePage } from './phone-page.js';
 import { SandboxError, badRequest } from './sandbox-error.js';
-import type { SandboxStore } from './store.js';
+import type { SandboxStore } from './store/sandbox-store.js';
 import type { SandboxAutoRespond, SandboxFaults } from './types.js';
 
 const lenientBoolean = z.preprocess((v) => parseLenientBoolean(v) ?? v, z.boolean());

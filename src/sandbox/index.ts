@@ -9,7 +9,7 @@ import { FaultState } from './faults.js';
 import { loadSandboxDependencies } from './optional-deps.js';
 import { acceptChunkedWithContentLength } from './http-framing.js';
 import { createSandboxApp } from './server.js';
-import { SandboxStore } from './store.js';
+import { SandboxStore } from './store/sandbox-store.js';
 import type {
   Sandbox,
   SandboxAutoRespond,

@@ -6,7 +6,7 @@ import { createControlRouter } from './control-routes.js';
 import { type FaultState, faultMiddleware } from './faults.js';
 import { createIframeRouter } from './iframe/routes.js';
 import { SandboxError } from './sandbox-error.js';
-import type { SandboxStore } from './store.js';
+import type { SandboxStore } from './store/sandbox-store.js';
 
 export interface SandboxAppOptions {
   readonly store: SandboxStore;

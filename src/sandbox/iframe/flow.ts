@@ -1,5 +1,6 @@
 import { SandboxError } from '../sandbox-error.js';
-import { OTP_REQUIRED_REASON_CODE, type SandboxStore } from '../store.js';
+import { OTP_REQUIRED_REASON_CODE } from '../store/request-reasons.js';
+import type { SandboxStore } from '../store/sandbox-store.js';
 import type { SandboxAuthenticationRequest, SandboxPairing, SandboxUser } from '../types.js';
 import type { IframeSession } from './sessions.js';
 import { signPostback } from './signature.js';

@@ -7,7 +7,7 @@ import { OAuthVerifier } from '../oauth-verify.js';
 import { qrPng } from '../qr.js';
 import { parseLenientBoolean } from '../params.js';
 import { SandboxError } from '../sandbox-error.js';
-import type { SandboxStore } from '../store.js';
+import type { SandboxStore } from '../store/sandbox-store.js';
 import { IframeFlow } from './flow.js';
 import { IFRAME_CSP, IFRAME_CSS, IFRAME_SCRIPT, renderErrorPage, renderSessionPage } from './pages.js';
 import { type IframeKind, type IframeRequest, type IframeSession, IframeSessions } from './sessions.js';

@@ -1,0 +1,299 @@
+import { otplib } from '../optional-deps.js';
+import { randomId } from '../../internal/random.js';
+import { notFound } from '../sandbox-error.js';
+import type {
+  ActionRecord,
+  ConsumerRecord,
+  PairingRecord,
+  RequestRecord,
+  SentResetEmail,
+  TerminalRecord,
+  UserRecord,
+} from './records.js';
+
+export interface TablesOptions {
+  readonly consumers: readonly { readonly key: string; readonly secret: string; readonly name?: string | undefined }[];
+  readonly clock: () => number;
+  readonly pendingTimeoutMs: number;
+  readonly pairingTimeoutMs: number;
+  readonly phraseTimeoutMs: number;
+  /** Unused phrases kept at most (the oldest are forgotten first). */
+  readonly maxPhrases?: number;
+}
+
+/**
+ * The one owner of the sandbox's records (requesters, users, pairings, terminals, actions, authentication
+ * requests, automation rules, pairing phrases, sent reset e-mails), with their lookups and inserts. `own*`
+ * lookups act for one requester (others' ids look unknown, 404); `must*` ones across requesters. Expiry is
+ * computed from the clock whenever a pairing, request or phrase is read.
+ */
+export class SandboxTables {
+  readonly clock: () => number;
+  readonly pendingTimeoutMs: number;
+  readonly phraseTimeoutMs: number;
+  private readonly _pairingTimeoutMs: number;
+  private readonly _maxPhrases: number;
+  private readonly _consumers = new Map<string, ConsumerRecord>();
+  private readonly _users = new Map<string, UserRecord>();
+  private readonly _pairings = new Map<string, PairingRecord>();
+  private readonly _terminals = new Map<string, TerminalRecord>();
+  /** `consumerKey\0name` -> action */
+  private readonly _actions = new Map<string, ActionRecord>();
+  private readonly _requests = new Map<string, RequestRecord>();
+  /** `userId\0terminalId\0actionName` -> granted */
+  private readonly _automations = new Map<string, boolean>();
+  /** phrase -> created at, oldest first */
+  private readonly _phrases = new Map<string, number>();
+  private readonly _sentEmails: SentResetEmail[] = [];
+
+  constructor(options: TablesOptions) {
+    this.clock = options.clock;
+    this.pendingTimeoutMs = options.pendingTimeoutMs;
+    this.phraseTimeoutMs = options.phraseTimeoutMs;
+    this._pairingTimeoutMs = options.pairingTimeoutMs;
+    this._maxPhrases = options.maxPhrases ?? 100;
+    options.consumers.forEach((c, index) => {
+      const name = c.name ?? `Sandbox requester${options.consumers.length > 1 ? ` ${index + 1}` : ''}`;
+      this._consumers.set(c.key, { key: c.key, secret: c.secret, id: randomId(), name });
+    });
+  }
+
+  // ------------------------------------------------------------ consumers
+
+  consumerSecret(consumerKey: string): string | undefined {
+    return this._consumers.get(consumerKey)?.secret;
+  }
+
+  mustConsumer(consumerKey: string): ConsumerRecord {
+    return found(this._consumers.get(consumerKey), 'requester');
+  }
+
+  // ---------------------------------------------------------------- users
+
+  insertUser(consumerKey: string, name: string, enabled: boolean): UserRecord {
+    const user: UserRecord = { id: randomId(), consumerKey, name, enabled };
+    this._users.set(user.id, user);
+    return user;
+  }
+
+  findUser(consumerKey: string, name: string): UserRecord | undefined {
+    for (const user of this._users.values()) {
+      if (user.consumerKey === consumerKey && user.name === name) return user;
+    }
+    return undefined;
+  }
+
+  ownUser(consumerKey: string, userId: string): UserRecord {
+    return ownedBy(consumerKey, this._users.get(userId), 'user');
+  }
+
+  mustUser(userId: string): UserRecord {
+    return found(this._users.get(userId), 'user');
+  }
+
+  allUsers(): readonly UserRecord[] {
+    return [...this._users.values()];
+  }
+
+  // ------------------------------------------------------------- pairings
+
+  insertPairing(consumerKey: string, user: UserRecord, kind: PairingRecord['kind']): PairingRecord {
+    const pairing: PairingRecord = {
+      id: randomId(),
+      consumerKey,
+      userId: user.id,
+      createdAt: this.clock(),
+      otpSecret: otplib().generateSecret(),
+      kind,
+      status: 'pending',
+      deactivated: false,
+      otpRequired: false,
+      reason: '',
+      resetTokens: new Set(),
+      otpFailures: [],
+    };
+    this._pairings.set(pairing.id, pairing);
+    return pairing;
+  }
+
+  /** Not refreshed: for reset tokens, which outlive the pending state. */
+  findPairing(pairingId: string): PairingRecord | undefined {
+    return this._pairings.get(pairingId);
+  }
+
+  ownPairing(consumerKey: string, pairingId: string): PairingRecord {
+    const pairing = ownedBy(consumerKey, this._pairings.get(pairingId), 'pairing');
+    this.refreshPairing(pairing);
+    return pairing;
+  }
+
+  mustPairing(pairingId: string): PairingRecord {
+    const pairing = found(this._pairings.get(pairingId), 'pairing');
+    this.refreshPairing(pairing);
+    return pairing;
+  }
+
+  /** Every pairing of every requester, oldest first. */
+  allPairings(): readonly PairingRecord[] {
+    return [...this._pairings.values()];
+  }
+
+  pairingsOfUser(userId: string): readonly PairingRecord[] {
+    return this.allPairings().filter((p) => p.userId === userId);
+  }
+
+  refreshPairing(pairing: PairingRecord): void {
+    if (pairing.status === 'pending' && this.clock() - pairing.createdAt >= this._pairingTimeoutMs) {
+      pairing.status = 'denied';
+      pairing.reason = 'Pairing timed out';
+    }
+  }
+
+  // ------------------------------------------------------------ terminals
+
+  insertTerminal(consumerKey: string, userId: string, name: string, requesterSpecifiedId: string): TerminalRecord {
+    const terminal: TerminalRecord = { id: randomId(), consumerKey, userId, name, requesterSpecifiedId };
+    this._terminals.set(terminal.id, terminal);
+    return terminal;
+  }
+
+  findTerminal(terminalId: string): TerminalRecord | undefined {
+    return this._terminals.get(terminalId);
+  }
+
+  ownTerminal(consumerKey: string, terminalId: string): TerminalRecord {
+    return ownedBy(consumerKey, this._terminals.get(terminalId), 'user terminal');
+  }
+
+  findTerminalByRequesterId(consumerKey: string, userId: string, requesterSpecifiedId: string): TerminalRecord | undefined {
+    return this._findTerminal((t) => t.consumerKey === consumerKey && t.userId === userId && t.requesterSpecifiedId === requesterSpecifiedId);
+  }
+
+  findTerminalByName(consumerKey: string, userId: string, name: string): TerminalRecord | undefined {
+    return this._findTerminal((t) => t.consumerKey === consumerKey && t.userId === userId && t.name === name);
+  }
+
+  private _findTerminal(matches: (terminal: TerminalRecord) => boolean): TerminalRecord | undefined {
+    for (const t of this._terminals.values()) if (matches(t)) return t;
+    return undefined;
+  }
+
+  // -------------------------------------------------------------- actions
+
+  /** The requester's action of that name, made on first use. */
+  action(consumerKey: string, name: string): ActionRecord {
+    const key = `${consumerKey}\0${name}`;
+    let action = this._actions.get(key);
+    if (action === undefined) {
+      action = { id: randomId(), name };
+      this._actions.set(key, action);
+    }
+    return action;
+  }
+
+  actionById(consumerKey: string, actionId: string): ActionRecord {
+    for (const [key, action] of this._actions) {
+      if (action.id === actionId && key.startsWith(`${consumerKey}\0`)) return action;
+    }
+    throw notFound('action');
+  }
+
+  // ------------------------------------------------------------- requests
+
+  insertRequest(record: RequestRecord): void {
+    this._requests.set(record.id, record);
+  }
+
+  /** Not refreshed: the caller decides whether a timed-out request still counts. */
+  ownRequest(consumerKey: string, requestId: string): RequestRecord {
+    return ownedBy(consumerKey, this._requests.get(requestId), 'authentication request');
+  }
+
+  mustRequest(requestId: string): RequestRecord {
+    const record = found(this._requests.get(requestId), 'authentication request');
+    this.refreshRequest(record);
+    return record;
+  }
+
+  /** Every request of every requester, oldest first. */
+  allRequests(): readonly RequestRecord[] {
+    return [...this._requests.values()];
+  }
+
+  refreshRequest(record: RequestRecord): void {
+    if (record.status === 'pending' && this.clock() - record.createdAt >= this.pendingTimeoutMs) {
+      record.status = 'timed_out';
+      record.reason = 'Request timed out';
+    }
+  }
+
+  // ---------------------------------------------------------- automations
+
+  automation(userId: string, terminalId: string, actionName: string): boolean | undefined {
+    return this._automations.get(automationKey(userId, terminalId, actionName));
+  }
+
+  setAutomation(userId: string, terminalId: string, actionName: string, granted: boolean): void {
+    this._automations.set(automationKey(userId, terminalId, actionName), granted);
+  }
+
+  // -------------------------------------------------------------- phrases
+
+  /** Stores a new phrase, forgetting the oldest beyond the cap. */
+  insertPhrase(phrase: string): void {
+    this._phrases.set(phrase, this.clock());
+    // Unauthenticated callers must not grow memory or the phone page without bound.
+    for (const oldest of this._phrases.keys()) {
+      if (this._phrases.size <= this._maxPhrases) break;
+      this._phrases.delete(oldest);
+    }
+  }
+
+  hasPhrase(phrase: string): boolean {
+    this._forgetExpiredPhrases();
+    return this._phrases.has(phrase);
+  }
+
+  deletePhrase(phrase: string): void {
+    this._phrases.delete(phrase);
+  }
+
+  /** Unused phrases with their expiry, newest first. */
+  unusedPhrases(): { readonly phrase: string; readonly expiresAt: number }[] {
+    this._forgetExpiredPhrases();
+    return [...this._phrases].reverse().map(([phrase, createdAt]) => ({ phrase, expiresAt: createdAt + this.phraseTimeoutMs }));
+  }
+
+  private _forgetExpiredPhrases(): void {
+    const now = this.clock();
+    for (const [phrase, createdAt] of this._phrases) {
+      if (now - createdAt >= this.phraseTimeoutMs) this._phrases.delete(phrase);
+    }
+  }
+
+  // --------------------------------------------------------- reset e-mails
+
+  recordResetEmail(email: SentResetEmail): void {
+    this._sentEmails.push(email);
+  }
+
+  sentResetEmails(): readonly SentResetEmail[] {
+    return this._sentEmails;
+  }
+}
+
+/** 404 unless the record exists. */
+function found<T>(record: T | undefined, what: string): T {
+  if (record === undefined) throw notFound(what);
+  return record;
+}
+
+/** 404 unless the record exists and belongs to the requester: others' ids look unknown. */
+function ownedBy<T extends { readonly consumerKey: string }>(consumerKey: string, record: T | undefined, what: string): T {
+  if (record?.consumerKey !== consumerKey) throw notFound(what);
+  return record;
+}
+
+function automationKey(userId: string, terminalId: string, actionName: string): string {
+  return `${userId}\0${terminalId}\0${actionName}`;
+}
