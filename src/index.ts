@@ -40,7 +40,7 @@ export type {
 export type { ToopherApiOptions } from './api/options.js';
 export { ToopherStrategy } from './strategy/strategy.js';
 export type { ToopherAuthenticateOptions, ToopherFailure, ToopherSuccessInfo } from './strategy/strategy.js';
-export type { ToopherStrategyOptions, ResolvedToopherConfig } from './engine/options.js';
+export type { ToopherStrategyOptions } from './engine/options.js';
 export { ToopherUnavailableError } from './engine/unavailable-error.js';
 export type { ToopherEvent, ToopherEventType, ToopherEventListener } from './engine/events.js';
 export type { PassportLike } from './engine/request-like.js';
@@ -48,7 +48,6 @@ export { MemorySharedStore } from './engine/shared-store.js';
 export type { ToopherSharedStore, MemorySharedStoreOptions } from './engine/shared-store.js';
 export { createToopher } from './middleware/create-toopher.js';
 export type { Toopher } from './middleware/create-toopher.js';
-export type { ToopherOptions, ToopherViews, ToopherView, ToopherAllStrings } from './middleware/options.js';
+export type { ToopherOptions, ToopherViews, ToopherView, ToopherStrings } from './middleware/options.js';
 export type { ToopherRequireOptions } from './middleware/guard.js';
-export type { ToopherMessages } from './middleware/messages.js';
 export type { ToopherRequestContext } from './middleware/request-context.js';

@@ -1,9 +1,9 @@
 /**
  * Sentences the middleware shows besides those of the pages
- * (`ToopherStrings` in the views). Override them through the `strings`
+ * (`PageStrings` in the views). Override them through the `strings`
  * option, together with the page strings.
  */
-export interface ToopherMessages {
+export interface MiddlewareMessages {
   readonly signInRequiredTitle: string;
   readonly signInRequiredMessage: string;
   readonly rateLimitedTitle: string;
@@ -26,7 +26,7 @@ export interface ToopherMessages {
   readonly skipNotAllowedMessage: string;
 }
 
-export const defaultMessages: ToopherMessages = Object.freeze({
+export const defaultMessages: MiddlewareMessages = Object.freeze({
   signInRequiredTitle: 'Sign in first',
   signInRequiredMessage: 'You need to be signed in to do this.',
   rateLimitedTitle: 'Too many requests',
@@ -55,11 +55,11 @@ export const defaultMessages: ToopherMessages = Object.freeze({
 });
 
 /** Merges string overrides (ignoring unknown keys and non-strings). */
-export function resolveMessages(overrides: Readonly<Record<string, unknown>> | undefined): ToopherMessages {
+export function resolveMessages(overrides: Readonly<Record<string, unknown>> | undefined): MiddlewareMessages {
   if (overrides === undefined) return defaultMessages;
   const merged: Record<string, string> = { ...defaultMessages };
   for (const [key, value] of Object.entries(overrides)) {
     if (Object.hasOwn(defaultMessages, key) && typeof value === 'string') merged[key] = value;
   }
-  return Object.freeze(merged) as unknown as ToopherMessages;
+  return Object.freeze(merged) as unknown as MiddlewareMessages;
 }

@@ -13,9 +13,9 @@ import type {
   PendingPageModel,
   ReplayPageModel,
   ResultPageModel,
-  ToopherStrings,
+  PageStrings,
 } from '../views/index.js';
-import type { ToopherMessages } from './messages.js';
+import type { MiddlewareMessages } from './messages.js';
 
 /**
  * A page override: a function returning the HTML document, or the name of a
@@ -33,21 +33,22 @@ export interface ToopherViews {
 }
 
 /** Every sentence shown to users, overridable for translation. */
-export type ToopherAllStrings = ToopherStrings & ToopherMessages;
+/** Every sentence shown to users, the type of the `strings` option: the pages' and the middleware's. */
+export type ToopherStrings = PageStrings & MiddlewareMessages;
 
 /** Options of `createToopher(options)`: the strategy's options plus pages. */
 export interface ToopherOptions<TUser = unknown> extends ToopherStrategyOptions<TUser> {
   /** Replace any page with your own function or view-engine template. */
   readonly views?: ToopherViews;
   /** Override any sentence (page strings and middleware messages), e.g. to translate. */
-  readonly strings?: Partial<ToopherAllStrings>;
+  readonly strings?: Partial<ToopherStrings>;
 }
 
 /** The validated middleware configuration. */
 export interface ResolvedToopherOptions {
   readonly config: ResolvedToopherConfig;
   readonly views: ToopherViews;
-  readonly strings: Partial<ToopherAllStrings>;
+  readonly strings: Partial<ToopherStrings>;
 }
 
 const view = z.union([

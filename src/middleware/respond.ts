@@ -11,9 +11,9 @@ import {
   type PendingPageModel,
   type ReplayPageModel,
   type ResultPageModel,
-  type ToopherStrings,
+  type PageStrings,
 } from '../views/index.js';
-import { resolveMessages, type ToopherMessages } from './messages.js';
+import { resolveMessages, type MiddlewareMessages } from './messages.js';
 import type { ResolvedToopherOptions, ToopherView } from './options.js';
 
 type Without<M> = Omit<M, 'basePath' | 'strings'>;
@@ -44,8 +44,8 @@ export function sendJson(res: Response, status: number, body: Readonly<Record<st
 
 /** Renders pages with the app's overrides and strings, never cached. */
 export class Pages {
-  readonly strings: ToopherStrings;
-  readonly messages: ToopherMessages;
+  readonly strings: PageStrings;
+  readonly messages: MiddlewareMessages;
   private readonly _options: ResolvedToopherOptions;
 
   constructor(options: ResolvedToopherOptions) {

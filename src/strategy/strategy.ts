@@ -1,7 +1,7 @@
 import { answerOutcome, type ApprovedOutcome, type RefusedOutcome } from '../engine/answer-outcome.js';
 import { checkPagesMounted } from '../engine/diagnostics.js';
 import { ToopherEngine } from '../engine/engine.js';
-import type { ResolvedToopherConfig, ToopherStrategyOptions } from '../engine/options.js';
+import type { ToopherStrategyOptions } from '../engine/options.js';
 import { resolveStrategyOptions } from '../engine/options.js';
 import type { RequestLike } from '../engine/request-like.js';
 import { safeReturnPath } from '../engine/return-url.js';
@@ -109,11 +109,6 @@ export class ToopherStrategy<TUser = unknown> extends StrategyBase {
     super();
     this._engine = isSharedEngine(options) ? options[sharedEngine] : new ToopherEngine(resolveStrategyOptions(options));
     this.name = this._engine.config.name;
-  }
-
-  /** The resolved configuration (frozen). */
-  get config(): ResolvedToopherConfig {
-    return this._engine.config;
   }
 
   /** Called by Passport; answers through exactly one of success/fail/redirect/error. */

@@ -1,7 +1,7 @@
 export { html, raw, escapeHtml, renderDocument, assetUrl, SafeHtml } from './html.js';
 export type { HtmlValue, DocumentParts } from './html.js';
 export { defaultStrings, resolveStrings, formatString } from './strings.js';
-export type { ToopherStrings } from './strings.js';
+export type { PageStrings } from './strings.js';
 export type { BasePageModel } from './model.js';
 export { CSRF_FIELD } from './hidden-input.js';
 export { safeUrl } from './safe-url.js';

@@ -2,7 +2,7 @@ import { html, renderDocument } from './html.js';
 import { csrfInput, hiddenInput } from './hidden-input.js';
 import type { BasePageModel } from './model.js';
 import { safeUrl } from './safe-url.js';
-import { formatString, resolveStrings, type ToopherStrings } from './strings.js';
+import { formatString, resolveStrings, type PageStrings } from './strings.js';
 
 export type PendingKind = 'login' | 'action' | 'pairing';
 
@@ -55,11 +55,11 @@ function remainingSeconds(expiresAt: number, now: number): number {
   return Math.max(0, Math.ceil((expiresAt - now) / 1000));
 }
 
-function countdownText(s: ToopherStrings, seconds: number): string {
+function countdownText(s: PageStrings, seconds: number): string {
   return seconds > 0 ? formatString(s.countdown, { time: formatRemaining(seconds), seconds }) : s.countdownExpired;
 }
 
-function titleAndIntro(model: PendingPageModel, s: ToopherStrings): readonly [string, string] {
+function titleAndIntro(model: PendingPageModel, s: PageStrings): readonly [string, string] {
   switch (model.kind) {
     case 'action':
       return [

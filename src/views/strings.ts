@@ -4,7 +4,7 @@
  * Placeholders in braces (`{action}`, `{time}`, `{seconds}`, `{button}`) are filled in by
  * the pages and by the client script; keep them when translating.
  */
-export interface ToopherStrings {
+export interface PageStrings {
   /** BCP 47 language tag for `<html lang>`. */
   readonly lang: string;
 
@@ -81,7 +81,7 @@ export interface ToopherStrings {
   readonly sessionExpiredMessage: string;
 }
 
-export const defaultStrings: ToopherStrings = Object.freeze({
+export const defaultStrings: PageStrings = Object.freeze({
   lang: 'en',
 
   pairTitle: 'Pair your phone',
@@ -154,13 +154,13 @@ export const defaultStrings: ToopherStrings = Object.freeze({
 });
 
 /** Merges overrides onto the defaults, ignoring keys whose value is not a string. */
-export function resolveStrings(overrides: Partial<ToopherStrings> | undefined): ToopherStrings {
+export function resolveStrings(overrides: Partial<PageStrings> | undefined): PageStrings {
   if (overrides === undefined) return defaultStrings;
   const merged: Record<string, string> = { ...defaultStrings };
   for (const [key, value] of Object.entries(overrides)) {
     if (Object.hasOwn(defaultStrings, key) && typeof value === 'string') merged[key] = value;
   }
-  return merged as unknown as ToopherStrings;
+  return merged as unknown as PageStrings;
 }
 
 /** Replaces `{name}` placeholders with values; unknown placeholders stay as they are. */

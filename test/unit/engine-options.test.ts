@@ -92,5 +92,5 @@ test('validates in the strategy constructor', () => {
   assert.throws(() => new ToopherStrategy({ ...base, secret: '' }), ToopherConfigError);
   const strategy = new ToopherStrategy({ ...base, name: 'second-factor' });
   assert.equal(strategy.name, 'second-factor');
-  assert.equal(strategy.config.basePath, '/toopher');
+  assert.equal('config' in strategy, false, 'the resolved configuration is internal');
 });
