@@ -113,7 +113,7 @@ export class Enrollment {
    * changed, when another request (Cancel, or a completion in another tab)
    * ended the flow first. The caller then completes the flow as already ended.
    */
-  async skip(flow: FlowRecord): Promise<boolean> {
+  async skipEnrollment(flow: FlowRecord): Promise<boolean> {
     if (!(await this._records.end(flow))) return false;
     const api = this._config.api;
     try {

@@ -83,7 +83,7 @@ export function mountPairRoutes(router: Router, ctx: RouteContext): void {
       return;
     }
     // Ended before Toopher is turned off: a Skip that lost the race to Cancel or a completion in another tab changes nothing.
-    if (!(await enrollment.skip(flow))) {
+    if (!(await enrollment.skipEnrollment(flow))) {
       await flows.replayed(req, res, flow);
       return;
     }
