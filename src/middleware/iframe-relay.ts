@@ -18,11 +18,10 @@ import { iframeRelayScript } from '../views/assets.js';
  * documented shape, and posts only to a same-origin URL. No inline script is
  * needed, so the page can keep a strict CSP.
  */
-export const IFRAME_RELAY_SCRIPT: string = iframeRelayScript;
 
-/** Serves {@link IFRAME_RELAY_SCRIPT}. */
+/** Serves the relay script (`src/views/assets/toopher-iframe.js`). */
 export const serveIframeRelay: RequestHandler = (_req, res) => {
   res.set('Cache-Control', 'public, max-age=3600');
   res.set('X-Content-Type-Options', 'nosniff');
-  res.type('js').send(IFRAME_RELAY_SCRIPT);
+  res.type('js').send(iframeRelayScript);
 };
