@@ -21,5 +21,21 @@ export const stylesheet: string = asset('toopher.css');
  */
 export const clientScript: string = asset('toopher.js');
 
-/** The relay of the hosted iframe flow (`toopher-iframe.js`); see `middleware/iframe-relay.ts`. */
+/**
+ * The browser side of the hosted iframe flow, served at
+ * `<basePath>/assets/toopher-iframe.js`. The page embeds
+ *
+ *   <iframe id="toopher_iframe" src="SIGNED_URL"
+ *           data-toopher-origin="https://api.toopher.com"
+ *           data-toopher-postback="/toopher/postback"
+ *           data-toopher-csrf="TOKEN"></iframe>
+ *   <script src="/toopher/assets/toopher-iframe.js" defer></script>
+ *
+ * and the script posts the iframe's signed result to the postback URL as one
+ * form field, `toopher_iframe_data` (what Toopher's own toopher-web.js 2.0
+ * sent), plus `_csrf` when given. Unlike that script it accepts a message only
+ * from the iframe's own window and the API's origin, only once, only of the
+ * documented shape, and posts only to a same-origin URL. No inline script is
+ * needed, so the page can keep a strict CSP.
+ */
 export const iframeRelayScript: string = asset('toopher-iframe.js');

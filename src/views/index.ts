@@ -5,7 +5,7 @@ export type { PageStrings } from './strings.js';
 export type { BasePageModel } from './model.js';
 export { CSRF_FIELD } from './hidden-input.js';
 export { safeUrl } from './safe-url.js';
-export { stylesheet, clientScript } from './assets.js';
+export { stylesheet, clientScript, iframeRelayScript } from './assets.js';
 export { suggestTerminalName } from './terminal-name.js';
 export { renderPairPage } from './pair-page.js';
 export type { PairPageModel } from './pair-page.js';
