@@ -7,12 +7,20 @@ import { OAuthVerifier, type OAuthParam } from './oauth-verify.js';
 import { Params } from './params.js';
 import { SandboxError, badRequest, notFound } from './sandbox-error.js';
 import type { SandboxStore } from './store/sandbox-store.js';
+import type { StateAccess } from './store/state-access.js';
 
 export interface ApiRouterOptions {
-  readonly store: SandboxStore;
+  readonly state: StateAccess;
   readonly timestampWindowSeconds: number;
   readonly maxBodyBytes: number;
   readonly maxParameterLength: number;
+  /** The text of a QR pairing's code (default: the sandbox's `/r/pairings/:id` link on this origin). */
+  readonly qrCodeText?: (code: { readonly pairingId: string; readonly secret?: string | undefined }, origin: string) => string;
+}
+
+/** A PNG made after the transaction (the QR image): encoding it needs no state and may take a while. */
+class QrImage {
+  constructor(readonly text: string) {}
 }
 
 const MAX_PARAMETERS = 200;
@@ -22,6 +30,7 @@ interface SignedContext {
   readonly consumerKey: string;
   readonly params: Params;
   readonly req: Request;
+  readonly store: SandboxStore;
 }
 
 /** Decoded `application/x-www-form-urlencoded` pairs, in order, duplicates kept. */
@@ -62,12 +71,13 @@ function isForm(req: Request): boolean {
  * with JSON or an error status with `{"error_code", "error_message"}`.
  */
 export function createApiRouter(options: ApiRouterOptions): Router {
-  const { store } = options;
+  const { state } = options;
   const verifier = new OAuthVerifier({
-    lookupSecret: (key) => store.consumerSecret(key),
+    lookupSecret: (key) => state.store.consumerSecret(key),
     now: () => Date.now(),
     windowSeconds: options.timestampWindowSeconds,
   });
+  const qrCodeText = options.qrCodeText ?? ((code, base) => `${base}/r/pairings/${code.pairingId}`);
   const router = express.Router();
   const readBody = express.raw({ type: () => true, limit: options.maxBodyBytes });
   router.use((req, res, next) => {
@@ -88,13 +98,15 @@ export function createApiRouter(options: ApiRouterOptions): Router {
         if (tooLong !== undefined) {
           throw badRequest(`Parameter ${tooLong[0].slice(0, 64)} is longer than ${options.maxParameterLength} characters`);
         }
-        const result = verifier.verify({
-          method: req.method,
-          url: `${origin(req)}${req.originalUrl}`,
-          query,
-          body,
-          authorization: req.get('authorization'),
-        });
+        const signature = { method: req.method, url: `${origin(req)}${req.originalUrl}`, query, body, authorization: req.get('authorization') };
+        // Inside a transaction: the requester's secret is read as the state has it now (a requester made
+        // or rotated by `toopher-server requesters` in another process counts at once).
+        const checked = await state.run(() => verifier.verifySignature(signature));
+        const result = checked.ok
+          ? (await state.claim(`oauth\u001f${checked.consumerKey}\u001f${checked.nonce}`, verifier.nonceTtlMs, Date.now()))
+            ? checked
+            : { ok: false as const, reason: 'replayed oauth_nonce' }
+          : checked;
         if (!result.ok) {
           debug('sandbox: refused %s %s: %s', req.method, req.path, result.reason);
           sendJson(res, 401, NOT_SIGNED);
@@ -105,9 +117,12 @@ export function createApiRouter(options: ApiRouterOptions): Router {
         const fromBody = new Map<string, string>();
         for (const [name, value] of body) if (!fromBody.has(name)) fromBody.set(name, value);
         for (const [name, value] of fromBody) values.set(name, value);
-        const out = await handler({ consumerKey: result.consumerKey, params: new Params(values), req });
-        if (Buffer.isBuffer(out)) res.status(200).type('image/png').send(out);
-        else sendJson(res, 200, out);
+        const params = new Params(values);
+        const out = await state.run((store) => handler({ consumerKey: result.consumerKey, params, req, store }));
+        if (out instanceof QrImage) {
+          const png = await qrcode().toBuffer(out.text, { type: 'png', margin: 2, width: 228 });
+          res.status(200).type('image/png').send(png);
+        } else sendJson(res, 200, out);
       } catch (err) {
         next(err);
       }
@@ -121,7 +136,7 @@ export function createApiRouter(options: ApiRouterOptions): Router {
   // Pairings
   router.post(
     '/pairings/create',
-    signed(({ consumerKey, params }) =>
+    signed(({ consumerKey, params, store }) =>
       store.createPairingWithPhrase(consumerKey, params.required('pairing_phrase', 'pairing_token'), {
         name: params.optional('user_name'),
         id: params.optional('user_id'),
@@ -130,38 +145,35 @@ export function createApiRouter(options: ApiRouterOptions): Router {
   );
   router.post(
     '/pairings/create/sms',
-    signed(({ consumerKey, params }) =>
+    signed(({ consumerKey, params, store }) =>
       store.createPairingBySms(consumerKey, params.required('phone_number'), params.required('user_name')),
     ),
   );
   router.post(
     '/pairings/create/qr',
-    signed(({ consumerKey, params }) => store.createPairingForQr(consumerKey, params.required('user_name'))),
+    signed(({ consumerKey, params, store }) => store.createPairingForQr(consumerKey, params.required('user_name'))),
   );
   router.get(
     '/qr/pairings/:id',
-    signed(async ({ consumerKey, req }) => {
-      store.assertPairing(consumerKey, id(req));
-      return qrcode().toBuffer(`${origin(req)}/r/pairings/${id(req)}`, { type: 'png', margin: 2, width: 228 });
-    }),
+    signed(({ consumerKey, req, store }) => new QrImage(qrCodeText(store.qrCodeContent(consumerKey, id(req)), origin(req)))),
   );
-  router.get('/pairings/:id', signed(({ consumerKey, req }) => store.getPairing(consumerKey, id(req))));
+  router.get('/pairings/:id', signed(({ consumerKey, req, store }) => store.getPairing(consumerKey, id(req))));
   router.post(
     '/pairings/:id',
-    signed(({ consumerKey, params, req }) =>
+    signed(({ consumerKey, params, req, store }) =>
       store.updatePairing(consumerKey, id(req), params.boolean('deactivated')),
     ),
   );
   router.post(
     '/pairings/:id/generate_reset_link',
-    signed(({ consumerKey, req }) => {
+    signed(({ consumerKey, req, store }) => {
       const token = store.createResetToken(consumerKey, id(req));
       return { url: resetUrl(req, id(req), token), reset_authorization: token };
     }),
   );
   router.post(
     '/pairings/:id/send_reset_link',
-    signed(({ consumerKey, params, req }) => {
+    signed(({ consumerKey, params, req, store }) => {
       const email = params.required('reset_email');
       const token = store.createResetToken(consumerKey, id(req));
       store.recordResetEmail({ pairingId: id(req), email, url: resetUrl(req, id(req), token) });
@@ -169,9 +181,9 @@ export function createApiRouter(options: ApiRouterOptions): Router {
     }),
   );
   // The page a user opens from a reset link (a browser page: not signed).
-  router.get('/pairings/:id/reset', (req, res) => {
+  router.get('/pairings/:id/reset', async (req, res) => {
     const token = typeof req.query['reset_authorization'] === 'string' ? req.query['reset_authorization'] : '';
-    const valid = store.hasResetToken(id(req), token);
+    const valid = await state.run((store) => store.hasResetToken(id(req), token));
     res
       .status(valid ? 200 : 404)
       .type('html')
@@ -184,9 +196,9 @@ export function createApiRouter(options: ApiRouterOptions): Router {
           : resetPage('<p>This reset link is not valid or was already used.</p>'),
       );
   });
-  router.post('/pairings/:id/reset', (req, res) => {
+  router.post('/pairings/:id/reset', async (req, res) => {
     const form = Buffer.isBuffer(req.body) ? new URLSearchParams(req.body.toString('utf8')) : new URLSearchParams();
-    const ok = store.resetPairingWithToken(id(req), form.get('reset_authorization') ?? '');
+    const ok = await state.run((store) => store.resetPairingWithToken(id(req), form.get('reset_authorization') ?? ''));
     res
       .status(ok ? 200 : 404)
       .type('html')
@@ -196,7 +208,7 @@ export function createApiRouter(options: ApiRouterOptions): Router {
   // Authentication requests
   router.post(
     '/authentication_requests/initiate',
-    signed(({ consumerKey, params }) =>
+    signed(({ consumerKey, params, store }) =>
       store.initiate(consumerKey, {
         pairingId: params.optional('pairing_id'),
         userName: params.optional('user_name'),
@@ -212,21 +224,21 @@ export function createApiRouter(options: ApiRouterOptions): Router {
   );
   router.get(
     '/authentication_requests/:id',
-    signed(({ consumerKey, req }) => store.getAuthenticationRequest(consumerKey, id(req))),
+    signed(({ consumerKey, req, store }) => store.getAuthenticationRequest(consumerKey, id(req))),
   );
   router.post(
     '/authentication_requests/:id/otp_auth',
-    signed(({ consumerKey, params, req }) => store.authenticateWithOtp(consumerKey, id(req), params.required('otp'))),
+    signed(({ consumerKey, params, req, store }) => store.authenticateWithOtp(consumerKey, id(req), params.required('otp'))),
   );
   router.post(
     '/authentication_requests/:id/cancel',
-    signed(({ consumerKey, req }) => store.cancel(consumerKey, id(req))),
+    signed(({ consumerKey, req, store }) => store.cancel(consumerKey, id(req))),
   );
 
   // User terminals
   router.post(
     '/user_terminals/create',
-    signed(({ consumerKey, params }) =>
+    signed(({ consumerKey, params, store }) =>
       store.createTerminal(
         consumerKey,
         params.required('user_name'),
@@ -235,12 +247,12 @@ export function createApiRouter(options: ApiRouterOptions): Router {
       ),
     ),
   );
-  router.get('/user_terminals/:id', signed(({ consumerKey, req }) => store.getTerminal(consumerKey, id(req))));
+  router.get('/user_terminals/:id', signed(({ consumerKey, req, store }) => store.getTerminal(consumerKey, id(req))));
 
   // Users
   router.post(
     '/users/create',
-    signed(({ consumerKey, params }) => {
+    signed(({ consumerKey, params, store }) => {
       const disabled = params.boolean('disable_toopher_auth');
       const enabled = params.boolean('toopher_authentication_enabled') ?? (disabled === undefined ? true : !disabled);
       return store.createUser(consumerKey, params.required('name', 'user_name'), enabled);
@@ -248,19 +260,19 @@ export function createApiRouter(options: ApiRouterOptions): Router {
   );
   router.get(
     '/users',
-    signed(({ consumerKey, params }) => store.findUsersByName(consumerKey, params.required('name', 'user_name'))),
+    signed(({ consumerKey, params, store }) => store.findUsersByName(consumerKey, params.required('name', 'user_name'))),
   );
   router.post(
     '/users/reset',
-    signed(({ consumerKey, params }) => {
+    signed(({ consumerKey, params, store }) => {
       store.resetUser(consumerKey, params.required('user_name', 'name'));
       return {};
     }),
   );
-  router.get('/users/:id', signed(({ consumerKey, req }) => store.getUser(consumerKey, id(req))));
+  router.get('/users/:id', signed(({ consumerKey, req, store }) => store.getUser(consumerKey, id(req))));
   router.post(
     '/users/:id',
-    signed(({ consumerKey, params, req }) => {
+    signed(({ consumerKey, params, req, store }) => {
       const disabled = params.boolean('disable_toopher_auth');
       const enabled = params.boolean('toopher_authentication_enabled') ?? (disabled === undefined ? undefined : !disabled);
       return store.setUserEnabled(consumerKey, id(req), enabled);
@@ -268,7 +280,7 @@ export function createApiRouter(options: ApiRouterOptions): Router {
   );
   router.get(
     '/users/:id/pairings',
-    signed(({ consumerKey, params, req }) =>
+    signed(({ consumerKey, params, req, store }) =>
       store.userPairings(consumerKey, id(req), params.boolean('deactivated')),
     ),
   );

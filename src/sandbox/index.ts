@@ -10,6 +10,7 @@ import { loadSandboxDependencies } from './optional-deps.js';
 import { acceptChunkedWithContentLength } from './http-framing.js';
 import { createSandboxApp } from './server.js';
 import { SandboxStore } from './store/sandbox-store.js';
+import { StateAccess } from './store/state-access.js';
 import type {
   Sandbox,
   SandboxAutoRespond,
@@ -105,6 +106,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const faults = new FaultState();
   const app = createSandboxApp({
     store,
+    state: new StateAccess(store),
     faults,
     timestampWindowSeconds: resolved.timestampWindowSeconds,
     maxBodyBytes: resolved.maxBodyBytes,

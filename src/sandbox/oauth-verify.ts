@@ -104,6 +104,11 @@ export type OAuthVerifyResult =
   | { readonly ok: true; readonly consumerKey: string }
   | { readonly ok: false; readonly reason: string };
 
+/** A valid signature whose nonce the caller still has to claim (once per consumer within `nonceTtlMs`). */
+export type OAuthSignatureResult =
+  | { readonly ok: true; readonly consumerKey: string; readonly nonce: string }
+  | { readonly ok: false; readonly reason: string };
+
 export interface OAuthVerifierOptions {
   /** The consumer secret for a key, or `undefined` for an unknown key. */
   readonly lookupSecret: (consumerKey: string) => string | undefined;
@@ -139,7 +144,25 @@ export class OAuthVerifier {
     this._maxNonces = options.maxNonces ?? 1_000_000;
   }
 
+  /** How long a nonce must stay claimed: twice the timestamp window, so no replay fits in it. */
+  get nonceTtlMs(): number {
+    return 2 * this._windowSeconds * 1000;
+  }
+
+  /** `verifySignature`, then the nonce claimed in this verifier's own memory (one process). */
   verify(request: OAuthRequest): OAuthVerifyResult {
+    const result = this.verifySignature(request);
+    if (!result.ok) return result;
+    const nowMs = this._now();
+    this._forgetExpiredNonces(nowMs);
+    const nonceKey = `${result.consumerKey}\0${result.nonce}`;
+    if (this._nonces.has(nonceKey)) return fail('replayed oauth_nonce');
+    this._nonces.set(nonceKey, nowMs + this.nonceTtlMs);
+    return { ok: true, consumerKey: result.consumerKey };
+  }
+
+  /** Everything but the nonce's single use, which the caller claims where it keeps nonces. */
+  verifySignature(request: OAuthRequest): OAuthSignatureResult {
     const requestParams = [...request.query, ...request.body];
     const useHeader = request.authorization !== undefined && /^\s*OAuth\b/i.test(request.authorization);
     let oauth: OAuthParam[];
@@ -193,12 +216,7 @@ export class OAuthVerifier {
       valid = constantTimeEqual(expected, signature) || valid;
     }
     if (!valid) return fail('signature mismatch');
-
-    this._forgetExpiredNonces(nowMs);
-    const nonceKey = `${consumerKey}\0${nonce}`;
-    if (this._nonces.has(nonceKey)) return fail('replayed oauth_nonce');
-    this._nonces.set(nonceKey, nowMs + 2 * this._windowSeconds * 1000);
-    return { ok: true, consumerKey };
+    return { ok: true, consumerKey, nonce };
   }
 
   private _forgetExpiredNonces(nowMs: number): void {
@@ -221,6 +239,6 @@ function dedupe(params: readonly OAuthParam[]): OAuthParam[] {
   return out;
 }
 
-function fail(reason: string): OAuthVerifyResult {
+function fail(reason: string): { readonly ok: false; readonly reason: string } {
   return { ok: false, reason };
 }

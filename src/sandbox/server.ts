@@ -7,9 +7,12 @@ import { type FaultState, faultMiddleware } from './faults.js';
 import { createIframeRouter } from './iframe/routes.js';
 import { SandboxError } from './sandbox-error.js';
 import type { SandboxStore } from './store/sandbox-store.js';
+import type { StateAccess } from './store/state-access.js';
 
 export interface SandboxAppOptions {
   readonly store: SandboxStore;
+  /** The API routes' way to the store (the phone page, control API and iframe pages are sandbox-only and use `store`). */
+  readonly state: StateAccess;
   readonly faults: FaultState;
   readonly timestampWindowSeconds: number;
   readonly maxBodyBytes: number;

@@ -11,11 +11,14 @@ export class Pairings {
   private readonly _tables: SandboxTables;
   private readonly _json: JsonShapes;
   private readonly _autoResponder: AutoResponder;
+  /** toopher-server: pairings belong to phone-app devices (phrases carry one; QR links carry a secret). */
+  private readonly _devices: boolean;
 
-  constructor(tables: SandboxTables, json: JsonShapes, autoResponder: AutoResponder) {
+  constructor(tables: SandboxTables, json: JsonShapes, autoResponder: AutoResponder, devices: boolean) {
     this._tables = tables;
     this._json = json;
     this._autoResponder = autoResponder;
+    this._devices = devices;
   }
 
   /** `pairings/create`: uses up a phrase shown by the phone and starts a pending pairing. */
@@ -26,9 +29,8 @@ export class Pairings {
   ): SandboxPairing {
     if (user.name === undefined && user.id === undefined) throw badRequest('Missing required parameter: user_name');
     const normalized = phrase.trim().toLowerCase().replace(/\s+/g, ' ');
-    if (!this._tables.hasPhrase(normalized)) {
-      throw badRequest('No pending pairing requests with specified pairing_phrase');
-    }
+    const shown = this._tables.phrase(normalized);
+    if (shown === undefined) throw badRequest('No pending pairing requests with specified pairing_phrase');
     let record: UserRecord;
     if (user.id !== undefined) {
       record = this._tables.ownUser(consumerKey, user.id);
@@ -37,27 +39,31 @@ export class Pairings {
       record = this._userForPairing(consumerKey, user.name ?? '');
     }
     this._tables.deletePhrase(normalized);
-    return this._json.pairing(this._start(consumerKey, record, 'phrase'));
+    return this._json.pairing(this._start(consumerKey, record, 'phrase', { deviceId: shown.deviceId }));
   }
 
   /** `pairings/create/sms`: the phone "replies to the SMS" through the phone page or control API. */
   createBySms(consumerKey: string, phoneNumber: string, userName: string): SandboxPairing {
+    if (this._devices) throw badRequest('This server does not pair by SMS: pair with a phrase or a QR code');
     if (!/^\+?[0-9][0-9 ().-]{2,30}$/.test(phoneNumber)) throw badRequest('Invalid phone_number');
     return this._json.pairing(this._start(consumerKey, this._userForPairing(consumerKey, userName), 'sms'));
   }
 
   /** `pairings/create/qr`: the phone "scans" the code through the phone page or control API. */
   createForQr(consumerKey: string, userName: string): SandboxPairing {
-    return this._json.pairing(this._start(consumerKey, this._userForPairing(consumerKey, userName), 'qr'));
+    const user = this._userForPairing(consumerKey, userName);
+    const qrSecret = this._devices ? randomToken(24) : undefined;
+    return this._json.pairing(this._start(consumerKey, user, 'qr', { qrSecret }));
+  }
+
+  /** The text of a QR pairing's code: the pairing id, plus its secret on a server (404 for others' ids). */
+  qrCodeContent(consumerKey: string, pairingId: string): { readonly pairingId: string; readonly secret?: string | undefined } {
+    const pairing = this._tables.ownPairing(consumerKey, pairingId);
+    return { pairingId: pairing.id, secret: pairing.qrSecret };
   }
 
   get(consumerKey: string, pairingId: string): SandboxPairing {
     return this._json.pairing(this._tables.ownPairing(consumerKey, pairingId));
-  }
-
-  /** Throws 404 unless the pairing belongs to the consumer. */
-  assertOwned(consumerKey: string, pairingId: string): void {
-    this._tables.ownPairing(consumerKey, pairingId);
   }
 
   /** Admin `POST pairings/{id}` with `deactivated=true`. */
@@ -93,8 +99,13 @@ export class Pairings {
     return this._tables.findUser(consumerKey, name) ?? this._tables.insertUser(consumerKey, name, true);
   }
 
-  private _start(consumerKey: string, user: UserRecord, kind: PairingRecord['kind']): PairingRecord {
-    const pairing = this._tables.insertPairing(consumerKey, user, kind);
+  private _start(
+    consumerKey: string,
+    user: UserRecord,
+    kind: PairingRecord['kind'],
+    device?: { readonly deviceId?: string | undefined; readonly qrSecret?: string | undefined },
+  ): PairingRecord {
+    const pairing = this._tables.insertPairing(consumerKey, user, kind, device);
     this._autoResponder.schedule('pairing', pairing.id);
     return pairing;
   }

@@ -31,6 +31,28 @@ export interface PairingRecord {
   readonly resetTokens: Set<string>;
   /** Clock times of recent wrong OTPs, for the rate limit. */
   otpFailures: number[];
+  /** toopher-server: the phone app (device) this pairing belongs to, once bound. */
+  deviceId?: string;
+  /** toopher-server: the secret in a QR pairing's link; a device proves it scanned the code with it. */
+  readonly qrSecret?: string;
+}
+
+/** An unused pairing phrase; on a server it belongs to the device that showed it. */
+export interface PhraseRecord {
+  readonly createdAt: number;
+  readonly deviceId?: string;
+}
+
+/** toopher-server: one installed phone app, known by its public key. */
+export interface DeviceRecord {
+  /** base64url(SHA-256(SPKI DER of the public key)). */
+  readonly id: string;
+  /** base64url SPKI DER of its ECDSA P-256 public key. */
+  readonly publicKey: string;
+  readonly name: string;
+  readonly createdAt: number;
+  /** JSON text of its Web Push subscription, if it gave one. */
+  pushSubscription?: string | undefined;
 }
 
 export interface TerminalRecord {

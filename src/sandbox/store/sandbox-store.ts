@@ -5,18 +5,31 @@ import type {
   SandboxUser,
   SandboxUserTerminal,
 } from '../types.js';
+import { randomId, randomToken } from '../../internal/random.js';
+import { notFound } from '../sandbox-error.js';
 import { Authentication, type InitiateInput } from './authentication.js';
+import { DeviceApps, type DevicePairingView, type DeviceRequestView, type DeviceState } from './devices.js';
 import { AutoResponder } from './auto-respond.js';
 import { JsonShapes } from './json.js';
 import { type OtpRateLimit, OtpCodes } from './otp.js';
 import { Pairings } from './pairings.js';
 import { type PhoneTimes, SimulatedPhone } from './phone.js';
+import type { RecordChange } from './state-backend.js';
 import type { SentResetEmail } from './records.js';
 import { SandboxTables, type TablesOptions } from './tables.js';
 import { UsersAndTerminals } from './users.js';
 
 export interface StoreOptions extends TablesOptions {
   readonly otpRateLimit: OtpRateLimit;
+  /** toopher-server: pairings belong to phone-app devices; no SMS pairing. */
+  readonly devices?: boolean;
+}
+
+/** A requester as listed by `toopher-server requesters list` (never its secret). */
+export interface RequesterSummary {
+  readonly key: string;
+  readonly id: string;
+  readonly name: string;
 }
 
 /**
@@ -33,6 +46,7 @@ export class SandboxStore {
   private readonly _authentication: Authentication;
   private readonly _phone: SimulatedPhone;
   private readonly _autoResponder: AutoResponder;
+  private readonly _devices: DeviceApps;
 
   constructor(options: StoreOptions) {
     const tables = new SandboxTables(options);
@@ -42,13 +56,43 @@ export class SandboxStore {
     this._phone = new SimulatedPhone(tables, json, otp);
     this._autoResponder = new AutoResponder(this._phone);
     this._users = new UsersAndTerminals(tables, json);
-    this._pairings = new Pairings(tables, json, this._autoResponder);
+    this._pairings = new Pairings(tables, json, this._autoResponder, options.devices === true);
+    this._devices = new DeviceApps(tables, this._phone);
     this._authentication = new Authentication(tables, json, otp, this._autoResponder);
   }
 
   /** The secret of a consumer key, for the OAuth verifier. */
   consumerSecret(consumerKey: string): string | undefined {
     return this._tables.consumerSecret(consumerKey);
+  }
+
+  /** Applies records other instances committed (`StateAccess` only). */
+  applyRemote(reset: boolean, changes: readonly RecordChange[]): void {
+    this._tables.applyRemote(reset, changes);
+  }
+
+  // ----------------------------------------------------------- requesters
+
+  createRequester(name: string): RequesterSummary & { readonly secret: string } {
+    const requester = { key: `tk-${randomToken(12)}`, secret: randomToken(32), id: randomId(), name };
+    this._tables.putConsumer(requester);
+    return requester;
+  }
+
+  listRequesters(): RequesterSummary[] {
+    return this._tables.allConsumers().map(({ key, id, name }) => ({ key, id, name }));
+  }
+
+  /** A new secret for the requester; the old one stops working at once. */
+  rotateRequester(consumerKey: string): RequesterSummary & { readonly secret: string } {
+    const { key, id, name } = this._tables.mustConsumer(consumerKey);
+    const requester = { key, id, name, secret: randomToken(32) };
+    this._tables.putConsumer(requester);
+    return requester;
+  }
+
+  deleteRequester(consumerKey: string): void {
+    if (!this._tables.deleteConsumer(consumerKey)) throw notFound('requester');
   }
 
   /** Cancels pending auto-respond timers. */
@@ -110,10 +154,6 @@ export class SandboxStore {
 
   getPairing(consumerKey: string, pairingId: string): SandboxPairing {
     return this._pairings.get(consumerKey, pairingId);
-  }
-
-  assertPairing(consumerKey: string, pairingId: string): void {
-    this._pairings.assertOwned(consumerKey, pairingId);
   }
 
   updatePairing(consumerKey: string, pairingId: string, deactivated: boolean | undefined): SandboxPairing {
@@ -206,5 +246,59 @@ export class SandboxStore {
 
   setAutoRespond(options: SandboxAutoRespond | undefined): void {
     this._autoResponder.set(options);
+  }
+
+  // ------------------------------------------- phone apps (toopher-server)
+
+  registerDevice(publicKey: string, name: string): { readonly deviceId: string } {
+    return this._devices.register(publicKey, name);
+  }
+
+  devicePublicKey(deviceId: string): string | undefined {
+    return this._devices.publicKey(deviceId);
+  }
+
+  createDevicePhrase(deviceId: string): { readonly phrase: string; readonly expiresAt: number } {
+    return this._devices.createPhrase(deviceId);
+  }
+
+  deviceState(deviceId: string): DeviceState {
+    return this._devices.state(deviceId);
+  }
+
+  deviceRespondToPairing(deviceId: string, pairingId: string, accept: boolean): { pairing: DevicePairingView; otpSecret?: string } {
+    return this._devices.respondToPairing(deviceId, pairingId, accept);
+  }
+
+  deviceClaimQr(deviceId: string, pairingId: string, secret: string): { pairing: DevicePairingView; otpSecret: string } {
+    return this._devices.claimQr(deviceId, pairingId, secret);
+  }
+
+  deviceOtpSecret(deviceId: string, pairingId: string): string {
+    return this._devices.otpSecret(deviceId, pairingId);
+  }
+
+  deviceRemovePairing(deviceId: string, pairingId: string): void {
+    this._devices.removePairing(deviceId, pairingId);
+  }
+
+  deviceRespondToRequest(deviceId: string, requestId: string, grant: boolean, automate: boolean): DeviceRequestView {
+    return this._devices.respondToRequest(deviceId, requestId, grant, automate);
+  }
+
+  setDevicePushSubscription(deviceId: string, subscription: string | null): void {
+    this._devices.setPushSubscription(deviceId, subscription);
+  }
+
+  pushTargets(requestId: string): { readonly deviceId: string; readonly subscription: string }[] {
+    return this._devices.pushTargets(requestId);
+  }
+
+  deviceRequestView(requestId: string): DeviceRequestView {
+    return this._devices.requestView(requestId);
+  }
+
+  qrCodeContent(consumerKey: string, pairingId: string): { readonly pairingId: string; readonly secret?: string | undefined } {
+    return this._pairings.qrCodeContent(consumerKey, pairingId);
   }
 }

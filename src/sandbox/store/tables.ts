@@ -1,15 +1,19 @@
 import { otplib } from '../optional-deps.js';
 import { randomId } from '../../internal/random.js';
 import { notFound } from '../sandbox-error.js';
+import { type ChangeTracker, RecordTable, jsonCodec } from './record-table.js';
 import type {
   ActionRecord,
   ConsumerRecord,
+  DeviceRecord,
   PairingRecord,
+  PhraseRecord,
   RequestRecord,
   SentResetEmail,
   TerminalRecord,
   UserRecord,
 } from './records.js';
+import type { RecordChange } from './state-backend.js';
 
 export interface TablesOptions {
   readonly consumers: readonly { readonly key: string; readonly secret: string; readonly name?: string | undefined }[];
@@ -19,7 +23,19 @@ export interface TablesOptions {
   readonly phraseTimeoutMs: number;
   /** Unused phrases kept at most (the oldest are forgotten first). */
   readonly maxPhrases?: number;
+  /** Records which records a transaction touched, when the tables persist (`toopher-server`). */
+  readonly tracker?: ChangeTracker | undefined;
 }
+
+const SEPARATOR = '\u001f';
+
+const pairingCodec = {
+  encode: (p: PairingRecord): unknown => ({ ...p, resetTokens: [...p.resetTokens] }),
+  decode: (value: unknown): PairingRecord => {
+    const p = value as PairingRecord & { resetTokens: string[] };
+    return { ...p, resetTokens: new Set(p.resetTokens) };
+  },
+};
 
 /**
  * The one owner of the sandbox's records (requesters, users, pairings, terminals, actions, authentication
@@ -33,17 +49,20 @@ export class SandboxTables {
   readonly phraseTimeoutMs: number;
   private readonly _pairingTimeoutMs: number;
   private readonly _maxPhrases: number;
-  private readonly _consumers = new Map<string, ConsumerRecord>();
-  private readonly _users = new Map<string, UserRecord>();
-  private readonly _pairings = new Map<string, PairingRecord>();
-  private readonly _terminals = new Map<string, TerminalRecord>();
-  /** `consumerKey\0name` -> action */
-  private readonly _actions = new Map<string, ActionRecord>();
-  private readonly _requests = new Map<string, RequestRecord>();
-  /** `userId\0terminalId\0actionName` -> granted */
-  private readonly _automations = new Map<string, boolean>();
-  /** phrase -> created at, oldest first */
-  private readonly _phrases = new Map<string, number>();
+  private readonly _consumers: RecordTable<ConsumerRecord>;
+  private readonly _users: RecordTable<UserRecord>;
+  private readonly _pairings: RecordTable<PairingRecord>;
+  private readonly _terminals: RecordTable<TerminalRecord>;
+  /** `consumerKey SEPARATOR name` -> action */
+  private readonly _actions: RecordTable<ActionRecord>;
+  private readonly _requests: RecordTable<RequestRecord>;
+  /** `userId SEPARATOR terminalId SEPARATOR actionName` -> granted */
+  private readonly _automations: RecordTable<boolean>;
+  /** phrase -> its record, oldest first */
+  private readonly _phrases: RecordTable<PhraseRecord>;
+  readonly devices: RecordTable<DeviceRecord>;
+  private readonly _byKind: ReadonlyMap<string, RecordTable<unknown>>;
+  /** The sandbox's pretend mailbox: never persisted. */
   private readonly _sentEmails: SentResetEmail[] = [];
 
   constructor(options: TablesOptions) {
@@ -52,10 +71,31 @@ export class SandboxTables {
     this.phraseTimeoutMs = options.phraseTimeoutMs;
     this._pairingTimeoutMs = options.pairingTimeoutMs;
     this._maxPhrases = options.maxPhrases ?? 100;
+    const table = <T>(kind: string, codec = jsonCodec<T>()): RecordTable<T> => new RecordTable(kind, codec, options.tracker);
+    this._consumers = table('consumer');
+    this._users = table('user');
+    this._pairings = table('pairing', pairingCodec);
+    this._terminals = table('terminal');
+    this._actions = table('action');
+    this._requests = table('request');
+    this._automations = table('automation');
+    this._phrases = table('phrase');
+    this.devices = table('device');
+    const all: RecordTable<unknown>[] = [
+      this._consumers, this._users, this._pairings, this._terminals, this._actions,
+      this._requests, this._automations, this._phrases, this.devices,
+    ] as RecordTable<unknown>[];
+    this._byKind = new Map(all.map((t) => [t.kind, t]));
     options.consumers.forEach((c, index) => {
       const name = c.name ?? `Sandbox requester${options.consumers.length > 1 ? ` ${index + 1}` : ''}`;
       this._consumers.set(c.key, { key: c.key, secret: c.secret, id: randomId(), name });
     });
+  }
+
+  /** Applies what other instances committed (see `StateAccess`); unknown kinds are ignored. */
+  applyRemote(reset: boolean, changes: readonly RecordChange[]): void {
+    if (reset) for (const t of this._byKind.values()) t.clear();
+    for (const change of changes) this._byKind.get(change.kind)?.applyRemote(change.id, change.value);
   }
 
   // ------------------------------------------------------------ consumers
@@ -66,6 +106,20 @@ export class SandboxTables {
 
   mustConsumer(consumerKey: string): ConsumerRecord {
     return found(this._consumers.get(consumerKey), 'requester');
+  }
+
+  allConsumers(): readonly ConsumerRecord[] {
+    return this._consumers.values();
+  }
+
+  putConsumer(consumer: ConsumerRecord): void {
+    this._consumers.set(consumer.key, consumer);
+  }
+
+  deleteConsumer(consumerKey: string): boolean {
+    const existed = this._consumers.get(consumerKey) !== undefined;
+    this._consumers.delete(consumerKey);
+    return existed;
   }
 
   // ---------------------------------------------------------------- users
@@ -92,12 +146,17 @@ export class SandboxTables {
   }
 
   allUsers(): readonly UserRecord[] {
-    return [...this._users.values()];
+    return this._users.values();
   }
 
   // ------------------------------------------------------------- pairings
 
-  insertPairing(consumerKey: string, user: UserRecord, kind: PairingRecord['kind']): PairingRecord {
+  insertPairing(
+    consumerKey: string,
+    user: UserRecord,
+    kind: PairingRecord['kind'],
+    device?: { readonly deviceId?: string | undefined; readonly qrSecret?: string | undefined },
+  ): PairingRecord {
     const pairing: PairingRecord = {
       id: randomId(),
       consumerKey,
@@ -111,6 +170,8 @@ export class SandboxTables {
       reason: '',
       resetTokens: new Set(),
       otpFailures: [],
+      ...(device?.deviceId === undefined ? {} : { deviceId: device.deviceId }),
+      ...(device?.qrSecret === undefined ? {} : { qrSecret: device.qrSecret }),
     };
     this._pairings.set(pairing.id, pairing);
     return pairing;
@@ -135,7 +196,7 @@ export class SandboxTables {
 
   /** Every pairing of every requester, oldest first. */
   allPairings(): readonly PairingRecord[] {
-    return [...this._pairings.values()];
+    return this._pairings.values();
   }
 
   pairingsOfUser(userId: string): readonly PairingRecord[] {
@@ -182,7 +243,7 @@ export class SandboxTables {
 
   /** The requester's action of that name, made on first use. */
   action(consumerKey: string, name: string): ActionRecord {
-    const key = `${consumerKey}\0${name}`;
+    const key = `${consumerKey}${SEPARATOR}${name}`;
     let action = this._actions.get(key);
     if (action === undefined) {
       action = { id: randomId(), name };
@@ -192,8 +253,8 @@ export class SandboxTables {
   }
 
   actionById(consumerKey: string, actionId: string): ActionRecord {
-    for (const [key, action] of this._actions) {
-      if (action.id === actionId && key.startsWith(`${consumerKey}\0`)) return action;
+    for (const [key, action] of this._actions.entries()) {
+      if (action.id === actionId && key.startsWith(`${consumerKey}${SEPARATOR}`)) return action;
     }
     throw notFound('action');
   }
@@ -217,7 +278,7 @@ export class SandboxTables {
 
   /** Every request of every requester, oldest first. */
   allRequests(): readonly RequestRecord[] {
-    return [...this._requests.values()];
+    return this._requests.values();
   }
 
   refreshRequest(record: RequestRecord): void {
@@ -239,14 +300,22 @@ export class SandboxTables {
 
   // -------------------------------------------------------------- phrases
 
-  /** Stores a new phrase, forgetting the oldest beyond the cap. */
-  insertPhrase(phrase: string): void {
-    this._phrases.set(phrase, this.clock());
+  /** Stores a new phrase (of one device, on a server), forgetting the oldest beyond the cap. */
+  insertPhrase(phrase: string, deviceId?: string): PhraseRecord {
+    const record: PhraseRecord = deviceId === undefined ? { createdAt: this.clock() } : { createdAt: this.clock(), deviceId };
+    this._phrases.set(phrase, record);
     // Unauthenticated callers must not grow memory or the phone page without bound.
-    for (const oldest of this._phrases.keys()) {
+    for (const oldest of this._phrases.ids()) {
       if (this._phrases.size <= this._maxPhrases) break;
       this._phrases.delete(oldest);
     }
+    return record;
+  }
+
+  /** The phrase's record while it is unused and unexpired. */
+  phrase(phrase: string): PhraseRecord | undefined {
+    this._forgetExpiredPhrases();
+    return this._phrases.get(phrase);
   }
 
   hasPhrase(phrase: string): boolean {
@@ -259,15 +328,18 @@ export class SandboxTables {
   }
 
   /** Unused phrases with their expiry, newest first. */
-  unusedPhrases(): { readonly phrase: string; readonly expiresAt: number }[] {
+  unusedPhrases(): { readonly phrase: string; readonly expiresAt: number; readonly deviceId?: string | undefined }[] {
     this._forgetExpiredPhrases();
-    return [...this._phrases].reverse().map(([phrase, createdAt]) => ({ phrase, expiresAt: createdAt + this.phraseTimeoutMs }));
+    return this._phrases
+      .entries()
+      .reverse()
+      .map(([phrase, p]) => ({ phrase, expiresAt: p.createdAt + this.phraseTimeoutMs, deviceId: p.deviceId }));
   }
 
   private _forgetExpiredPhrases(): void {
     const now = this.clock();
-    for (const [phrase, createdAt] of this._phrases) {
-      if (now - createdAt >= this.phraseTimeoutMs) this._phrases.delete(phrase);
+    for (const [phrase, p] of this._phrases.entries()) {
+      if (now - p.createdAt >= this.phraseTimeoutMs) this._phrases.delete(phrase);
     }
   }
 
@@ -295,5 +367,5 @@ function ownedBy<T extends { readonly consumerKey: string }>(consumerKey: string
 }
 
 function automationKey(userId: string, terminalId: string, actionName: string): string {
-  return `${userId}\0${terminalId}\0${actionName}`;
+  return `${userId}${SEPARATOR}${terminalId}${SEPARATOR}${actionName}`;
 }
