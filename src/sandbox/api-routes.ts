@@ -16,6 +16,15 @@ export interface ApiRouterOptions {
   readonly maxParameterLength: number;
   /** The text of a QR pairing's code (default: the sandbox's `/r/pairings/:id` link on this origin). */
   readonly qrCodeText?: (code: { readonly pairingId: string; readonly secret?: string | undefined }, origin: string) => string;
+  /** Told of every successful signed call once its transaction committed (toopher-server: pushes, audit). Must not throw. */
+  readonly afterCommit?: (event: ApiCommitEvent) => void;
+}
+
+/** A signed call that succeeded: the route's path pattern (e.g. `/authentication_requests/initiate`) and its answer. */
+export interface ApiCommitEvent {
+  readonly route: string;
+  readonly consumerKey: string;
+  readonly result: unknown;
 }
 
 /** A PNG made after the transaction (the QR image): encoding it needs no state and may take a while. */
@@ -119,6 +128,8 @@ export function createApiRouter(options: ApiRouterOptions): Router {
         for (const [name, value] of fromBody) values.set(name, value);
         const params = new Params(values);
         const out = await state.run((store) => handler({ consumerKey: result.consumerKey, params, req, store }));
+        const route: unknown = req.route?.path;
+        options.afterCommit?.({ route: typeof route === 'string' ? route : req.path, consumerKey: result.consumerKey, result: out });
         if (out instanceof QrImage) {
           const png = await qrcode().toBuffer(out.text, { type: 'png', margin: 2, width: 228 });
           res.status(200).type('image/png').send(png);

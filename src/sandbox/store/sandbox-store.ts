@@ -8,7 +8,7 @@ import type {
 import { randomId, randomToken } from '../../internal/random.js';
 import { notFound } from '../sandbox-error.js';
 import { Authentication, type InitiateInput } from './authentication.js';
-import { DeviceApps, type DevicePairingView, type DeviceRequestView, type DeviceState } from './devices.js';
+import { DeviceApps } from './devices.js';
 import { AutoResponder } from './auto-respond.js';
 import { JsonShapes } from './json.js';
 import { type OtpRateLimit, OtpCodes } from './otp.js';
@@ -46,7 +46,8 @@ export class SandboxStore {
   private readonly _authentication: Authentication;
   private readonly _phone: SimulatedPhone;
   private readonly _autoResponder: AutoResponder;
-  private readonly _devices: DeviceApps;
+  /** toopher-server's phone apps (devices): their keys, phrases, pairings and answers. */
+  readonly devices: DeviceApps;
 
   constructor(options: StoreOptions) {
     const tables = new SandboxTables(options);
@@ -57,7 +58,7 @@ export class SandboxStore {
     this._autoResponder = new AutoResponder(this._phone);
     this._users = new UsersAndTerminals(tables, json);
     this._pairings = new Pairings(tables, json, this._autoResponder, options.devices === true);
-    this._devices = new DeviceApps(tables, this._phone);
+    this.devices = new DeviceApps(tables, this._phone);
     this._authentication = new Authentication(tables, json, otp, this._autoResponder);
   }
 
@@ -69,6 +70,15 @@ export class SandboxStore {
   /** Applies records other instances committed (`StateAccess` only). */
   applyRemote(reset: boolean, changes: readonly RecordChange[]): void {
     this._tables.applyRemote(reset, changes);
+  }
+
+  /** A toopher-server setting kept with the state (JSON text), made by `create` the first time it is asked for. */
+  setting(name: string, create: () => string): string {
+    const value = this._tables.settings.get(name);
+    if (value !== undefined) return value;
+    const made = create();
+    this._tables.settings.set(name, made);
+    return made;
   }
 
   // ----------------------------------------------------------- requesters
@@ -246,56 +256,6 @@ export class SandboxStore {
 
   setAutoRespond(options: SandboxAutoRespond | undefined): void {
     this._autoResponder.set(options);
-  }
-
-  // ------------------------------------------- phone apps (toopher-server)
-
-  registerDevice(publicKey: string, name: string): { readonly deviceId: string } {
-    return this._devices.register(publicKey, name);
-  }
-
-  devicePublicKey(deviceId: string): string | undefined {
-    return this._devices.publicKey(deviceId);
-  }
-
-  createDevicePhrase(deviceId: string): { readonly phrase: string; readonly expiresAt: number } {
-    return this._devices.createPhrase(deviceId);
-  }
-
-  deviceState(deviceId: string): DeviceState {
-    return this._devices.state(deviceId);
-  }
-
-  deviceRespondToPairing(deviceId: string, pairingId: string, accept: boolean): { pairing: DevicePairingView; otpSecret?: string } {
-    return this._devices.respondToPairing(deviceId, pairingId, accept);
-  }
-
-  deviceClaimQr(deviceId: string, pairingId: string, secret: string): { pairing: DevicePairingView; otpSecret: string } {
-    return this._devices.claimQr(deviceId, pairingId, secret);
-  }
-
-  deviceOtpSecret(deviceId: string, pairingId: string): string {
-    return this._devices.otpSecret(deviceId, pairingId);
-  }
-
-  deviceRemovePairing(deviceId: string, pairingId: string): void {
-    this._devices.removePairing(deviceId, pairingId);
-  }
-
-  deviceRespondToRequest(deviceId: string, requestId: string, grant: boolean, automate: boolean): DeviceRequestView {
-    return this._devices.respondToRequest(deviceId, requestId, grant, automate);
-  }
-
-  setDevicePushSubscription(deviceId: string, subscription: string | null): void {
-    this._devices.setPushSubscription(deviceId, subscription);
-  }
-
-  pushTargets(requestId: string): { readonly deviceId: string; readonly subscription: string }[] {
-    return this._devices.pushTargets(requestId);
-  }
-
-  deviceRequestView(requestId: string): DeviceRequestView {
-    return this._devices.requestView(requestId);
   }
 
   qrCodeContent(consumerKey: string, pairingId: string): { readonly pairingId: string; readonly secret?: string | undefined } {

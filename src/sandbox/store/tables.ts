@@ -61,6 +61,8 @@ export class SandboxTables {
   /** phrase -> its record, oldest first */
   private readonly _phrases: RecordTable<PhraseRecord>;
   readonly devices: RecordTable<DeviceRecord>;
+  /** toopher-server settings kept with the state (e.g. its VAPID keys): name -> JSON text. */
+  readonly settings: RecordTable<string>;
   private readonly _byKind: ReadonlyMap<string, RecordTable<unknown>>;
   /** The sandbox's pretend mailbox: never persisted. */
   private readonly _sentEmails: SentResetEmail[] = [];
@@ -81,9 +83,10 @@ export class SandboxTables {
     this._automations = table('automation');
     this._phrases = table('phrase');
     this.devices = table('device');
+    this.settings = table('config');
     const all: RecordTable<unknown>[] = [
       this._consumers, this._users, this._pairings, this._terminals, this._actions,
-      this._requests, this._automations, this._phrases, this.devices,
+      this._requests, this._automations, this._phrases, this.devices, this.settings,
     ] as RecordTable<unknown>[];
     this._byKind = new Map(all.map((t) => [t.kind, t]));
     options.consumers.forEach((c, index) => {
