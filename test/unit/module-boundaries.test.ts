@@ -17,6 +17,9 @@ const allowed: Record<string, readonly string[]> = {
   views: ['views', 'internal'],
   sandbox: ['sandbox', 'internal', 'errors'],
   redis: ['redis', 'engine', 'internal', 'errors'],
+  // toopher-server reuses the sandbox's v1 API and domain (one implementation behind both) and, for its
+  // Redis storage, the structural Redis client of redis/.
+  server: ['server', 'sandbox', 'redis', 'internal', 'errors'],
   internal: ['internal'],
 };
 
@@ -28,6 +31,8 @@ const forbiddenPackages: Record<string, readonly string[]> = {
   engine: ['express', 'passport', 'express-session'],
   // RedisSharedStore takes any client structurally; neither library is a dependency.
   redis: ['redis', 'ioredis', '@redis/client'],
+  // The server is the API's other side: it never uses the client's signing or HTTP stack.
+  server: ['oauth-1.0a', 'got', 'passport', 'express-session'],
 };
 
 function sourceFiles(dir: string): string[] {
