@@ -132,6 +132,7 @@ test('an unusable stored subscription is "gone" and an oversized payload "failed
   assert.equal(await notifier.send('{not json', 'x'), 'gone');
   assert.equal(await notifier.send(JSON.stringify({ ...subscription.json, keys: { p256dh: 'AAAA', auth: 'AAAA' } }), 'x'), 'gone');
   assert.equal(await notifier.send(JSON.stringify(subscription.json), 'x'.repeat(3994)), 'failed');
+  assert.equal(await notifier.send(JSON.stringify(subscription.json), 'x', { ttlSeconds: -1 }), 'failed');
   assert.equal(endpoint.requestCount, 0);
   assert.equal(await notifier.send(JSON.stringify(subscription.json), 'x'.repeat(3993)), 'sent', 'the largest payload RFC 8291 guarantees fits');
 });
@@ -183,6 +184,7 @@ test('invalid subscriptions are refused with a message that says what is wrong',
     [{ ...valid, endpoint: 'https://10.0.0.1/x' }, /not an IP address or localhost/],
     [{ ...valid, endpoint: 'https://[fd00::1]/x' }, /not an IP address or localhost/],
     [{ ...valid, endpoint: 'https://localhost/x' }, /not an IP address or localhost/],
+    [{ ...valid, endpoint: 'https://android.googleapis.com/gcm/send/abc' }, /legacy GCM endpoint/],
     [{ ...valid, expirationTime: -1 }, /`expirationTime` must not be negative/],
     [{ endpoint: valid.endpoint }, /`keys` must be an object/],
     [{ ...valid, keys: { auth: AUTH } }, /`keys.p256dh` must be a string/],

@@ -14,7 +14,7 @@ export interface PushEvent {
   readonly endpointOrigin?: string;
   /** The push service's HTTP status, when it answered. */
   readonly status?: number;
-  readonly reason?: 'invalid-subscription' | 'payload-too-large' | 'encryption' | 'timeout' | 'network' | 'status';
+  readonly reason?: 'invalid-subscription' | 'invalid-options' | 'payload-too-large' | 'encryption' | 'timeout' | 'network' | 'status';
   /** A system error code such as `ECONNREFUSED`, when the network failed. */
   readonly errorCode?: string;
 }
@@ -135,7 +135,7 @@ export class PushNotifier {
   async send(subscriptionJson: string, payload: string, options: PushSendOptions = {}): Promise<PushOutcome> {
     let subscription: PushSubscriptionJson;
     try {
-      subscription = parseStoredPushSubscription(subscriptionJson, this._options);
+      subscription = parseStoredPushSubscription(subscriptionJson, { allowInsecureLoopbackEndpoints: this._options.allowInsecureLoopbackEndpoints });
     } catch {
       // It can never be delivered: the caller drops it and the device subscribes again.
       return this._report({ event: 'push.gone', reason: 'invalid-subscription' }, 'gone');
@@ -143,9 +143,13 @@ export class PushNotifier {
     const endpointOrigin = new URL(subscription.endpoint).origin;
     const body = Buffer.from(payload, 'utf8');
     if (body.length > MAX_PAYLOAD_BYTES) return this._report({ event: 'push.failed', endpointOrigin, reason: 'payload-too-large' }, 'failed');
+    const ttlSeconds = options.ttlSeconds ?? this._options.ttlSeconds;
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0 || ttlSeconds > MAX_TTL_SECONDS) {
+      return this._report({ event: 'push.failed', endpointOrigin, reason: 'invalid-options' }, 'failed');
+    }
     let request: { headers: Headers; body: Buffer };
     try {
-      request = this._encrypt(subscription, body, options);
+      request = this._encrypt(subscription, body, ttlSeconds, options.urgency ?? this._options.urgency);
     } catch {
       return this._report({ event: 'push.failed', endpointOrigin, reason: 'encryption' }, 'failed');
     }
@@ -200,12 +204,12 @@ export class PushNotifier {
     return { sent: pick('sent'), gone: pick('gone'), failed: pick('failed') };
   }
 
-  private _encrypt(subscription: PushSubscriptionJson, body: Buffer, options: PushSendOptions): { headers: Headers; body: Buffer } {
+  private _encrypt(subscription: PushSubscriptionJson, body: Buffer, ttlSeconds: number, urgency: PushUrgency): { headers: Headers; body: Buffer } {
     const { vapidKeys, subject } = this._options;
     const details = this._webPush.generateRequestDetails({ endpoint: subscription.endpoint, keys: subscription.keys }, body, {
       vapidDetails: { subject, publicKey: vapidKeys.publicKey, privateKey: vapidKeys.privateKey },
-      TTL: options.ttlSeconds ?? this._options.ttlSeconds,
-      urgency: options.urgency ?? this._options.urgency,
+      TTL: ttlSeconds,
+      urgency,
       contentEncoding: 'aes128gcm',
     });
     if (details.body === null) throw new Error('web-push produced no body');

@@ -70,6 +70,10 @@ function checkEndpoint(endpoint: string, options: PushSubscriptionOptions): void
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && insecureAllowed)) {
     throw new PushSubscriptionError('`endpoint` must be an https URL.');
   }
+  if (url.hostname === 'android.googleapis.com') {
+    // Legacy GCM (shut down in 2019): web-push would send it without VAPID and warn on the console.
+    throw new PushSubscriptionError('`endpoint` is a legacy GCM endpoint, which no longer delivers; subscribe again.');
+  }
   if (url.username !== '' || url.password !== '' || url.hash !== '') {
     throw new PushSubscriptionError('`endpoint` must not contain credentials or a fragment.');
   }

@@ -28,7 +28,7 @@ export function vapidKeysToJson(keys: VapidKeys): string {
 
 function invalid(problem: string): ToopherConfigError {
   // Never echoes the value: it holds the private key.
-  return new ToopherConfigError(`The stored VAPID key pair is invalid: ${problem}. Delete the \`config\` record "vapid" to generate a new pair (browsers then subscribe again).`);
+  return new ToopherConfigError(`The stored VAPID key pair is invalid: ${problem}. Remove the stored VAPID keys (the \`config\` record that holds them) so that the server generates a new pair; browsers then subscribe again.`);
 }
 
 function decode(value: unknown, name: string, bytes: number): Buffer {
