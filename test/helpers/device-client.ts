@@ -58,6 +58,11 @@ export class DeviceClient {
     return client;
   }
 
+  /** The same device (same key) talking to another server address: a restarted or second instance. */
+  at(baseUrl: string): DeviceClient {
+    return new DeviceClient(baseUrl, this.deviceId, this.publicKey, this._privateKey);
+  }
+
   /** One signed call; resolves to the parsed JSON answer (undefined for 204), rejects with DeviceApiError. */
   async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await this.send(method, path, body);
