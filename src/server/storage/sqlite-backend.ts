@@ -113,7 +113,7 @@ export class SqliteBackend implements StateBackend {
       checkKey(WHO, key);
       const windowLength = checkMs(WHO, windowMs, 'windowMs');
       const now = this._clock();
-      return this._sql.count.get(key, now + windowLength, now) as number;
+      return this._sql.count.get({ key, ends: now + windowLength, now }) as number;
     });
   }
 
@@ -195,12 +195,12 @@ function statements(db: SqliteDatabase) {
        ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE claims.expires_at <= ?`,
     ) as Statement<[string, number, number]>,
     count: db.prepare(
-      `INSERT INTO counters (key, count, window_ends) VALUES (?1, 1, ?2)
+      `INSERT INTO counters (key, count, window_ends) VALUES (@key, 1, @ends)
        ON CONFLICT (key) DO UPDATE SET
-         count = CASE WHEN window_ends <= ?3 THEN 1 ELSE count + 1 END,
-         window_ends = CASE WHEN window_ends <= ?3 THEN excluded.window_ends ELSE window_ends END
+         count = CASE WHEN window_ends <= @now THEN 1 ELSE count + 1 END,
+         window_ends = CASE WHEN window_ends <= @now THEN excluded.window_ends ELSE window_ends END
        RETURNING count`,
-    ).pluck() as Statement<[string, number, number], number>,
+    ).pluck() as Statement<[{ key: string; ends: number; now: number }], number>,
     pruneClaims: db.prepare(
       'DELETE FROM claims WHERE key IN (SELECT key FROM claims WHERE expires_at <= ? LIMIT ?)',
     ) as Statement<[number, number]>,
