@@ -1,4 +1,3 @@
-import type { Statement } from 'better-sqlite3';
 import { systemClock, type Clock } from '../../internal/clock.js';
 import { ToopherConfigError, ToopherError } from '../../errors.js';
 import { openSqliteDatabase, type SqliteDatabase } from './sqlite-database.js';
@@ -113,7 +112,7 @@ export class SqliteBackend implements StateBackend {
       checkKey(WHO, key);
       const windowLength = checkMs(WHO, windowMs, 'windowMs');
       const now = this._clock();
-      return this._sql.count.get({ key, ends: now + windowLength, now }) as number;
+      return present(this._sql.count.get({ key, ends: now + windowLength, now }), 'the counter');
     });
   }
 
@@ -155,57 +154,63 @@ export class SqliteBackend implements StateBackend {
   }
 
   private _meta(name: 'seq' | 'pruned_seq'): number {
-    return this._sql.meta.get(name) as number;
+    return present(this._sql.meta.get(name), name);
   }
 
   private _checkOpen(): void {
     if (this._closed) throw storageFault(`${WHO}: the storage is closed.`);
   }
 
-  /** Runs a synchronous step; any fault (lock timeout, disk, corrupt file) rejects. */
-  private _run<T>(step: () => T): Promise<T> {
+  /** Runs a synchronous step; any fault (lock timeout, disk, corrupt file) rejects with a 503. */
+  // eslint-disable-next-line @typescript-eslint/require-await -- async turns every throw into a rejection
+  private async _run<T>(step: () => T): Promise<T> {
     try {
       this._checkOpen();
-      return Promise.resolve(step());
+      return step();
     } catch (err) {
-      if (err instanceof BodyFailure) return Promise.reject(err.error);
-      if (err instanceof ToopherError) return Promise.reject(err);
-      const message = err instanceof Error ? err.message : String(err);
-      return Promise.reject(storageFault(`${WHO}: ${message}`, err));
+      if (err instanceof BodyFailure) throw err.error;
+      if (err instanceof ToopherError) throw err;
+      throw storageFault(`${WHO}: ${err instanceof Error ? err.message : String(err)}`, err);
     }
   }
 }
 
+/** A value the schema guarantees; its absence means a damaged file, and the call fails closed. */
+function present(value: number | undefined, what: string): number {
+  if (value === undefined) throw storageFault(`${WHO}: ${what} is missing from the database.`);
+  return value;
+}
+
 function statements(db: SqliteDatabase) {
   return {
-    meta: db.prepare('SELECT value FROM meta WHERE name = ?').pluck() as Statement<[string], number>,
-    setMeta: db.prepare('UPDATE meta SET value = ? WHERE name = ?') as Statement<[number, string]>,
-    live: db.prepare('SELECT kind, id, value FROM records WHERE value IS NOT NULL') as Statement<[], Row>,
-    since: db.prepare('SELECT kind, id, value FROM records WHERE seq > ? ORDER BY seq') as Statement<[number], Row>,
-    write: db.prepare(
+    meta: db.prepare<[string], number>('SELECT value FROM meta WHERE name = ?').pluck(),
+    setMeta: db.prepare<[number, string]>('UPDATE meta SET value = ? WHERE name = ?'),
+    live: db.prepare<[], Row>('SELECT kind, id, value FROM records WHERE value IS NOT NULL'),
+    since: db.prepare<[number], Row>('SELECT kind, id, value FROM records WHERE seq > ? ORDER BY seq'),
+    write: db.prepare<[string, string, string | null, number, number]>(
       `INSERT INTO records (kind, id, value, seq, changed_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (kind, id) DO UPDATE SET value = excluded.value, seq = excluded.seq, changed_at = excluded.changed_at`,
-    ) as Statement<[string, string, string | null, number, number]>,
-    oldTombstones: db.prepare(
+    ),
+    oldTombstones: db.prepare<[number, number], { kind: string; id: string; seq: number }>(
       'SELECT kind, id, seq FROM records WHERE value IS NULL AND changed_at < ? ORDER BY changed_at LIMIT ?',
-    ) as Statement<[number, number], { kind: string; id: string; seq: number }>,
-    deleteRecord: db.prepare('DELETE FROM records WHERE kind = ? AND id = ?') as Statement<[string, string]>,
-    claim: db.prepare(
+    ),
+    deleteRecord: db.prepare<[string, string]>('DELETE FROM records WHERE kind = ? AND id = ?'),
+    claim: db.prepare<[string, number, number]>(
       `INSERT INTO claims (key, expires_at) VALUES (?, ?)
        ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE claims.expires_at <= ?`,
-    ) as Statement<[string, number, number]>,
-    count: db.prepare(
-      `INSERT INTO counters (key, count, window_ends) VALUES (@key, 1, @ends)
-       ON CONFLICT (key) DO UPDATE SET
-         count = CASE WHEN window_ends <= @now THEN 1 ELSE count + 1 END,
-         window_ends = CASE WHEN window_ends <= @now THEN excluded.window_ends ELSE window_ends END
-       RETURNING count`,
-    ).pluck() as Statement<[{ key: string; ends: number; now: number }], number>,
-    pruneClaims: db.prepare(
-      'DELETE FROM claims WHERE key IN (SELECT key FROM claims WHERE expires_at <= ? LIMIT ?)',
-    ) as Statement<[number, number]>,
-    pruneCounters: db.prepare(
+    ),
+    count: db
+      .prepare<[{ key: string; ends: number; now: number }], number>(
+        `INSERT INTO counters (key, count, window_ends) VALUES (@key, 1, @ends)
+         ON CONFLICT (key) DO UPDATE SET
+           count = CASE WHEN window_ends <= @now THEN 1 ELSE count + 1 END,
+           window_ends = CASE WHEN window_ends <= @now THEN excluded.window_ends ELSE window_ends END
+         RETURNING count`,
+      )
+      .pluck(),
+    pruneClaims: db.prepare<[number, number]>('DELETE FROM claims WHERE key IN (SELECT key FROM claims WHERE expires_at <= ? LIMIT ?)'),
+    pruneCounters: db.prepare<[number, number]>(
       'DELETE FROM counters WHERE key IN (SELECT key FROM counters WHERE window_ends <= ? LIMIT ?)',
-    ) as Statement<[number, number]>,
+    ),
   };
 }
