@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -129,6 +130,37 @@ describe('SqliteBackend', () => {
       await assert.rejects(call(), (err: unknown) => err instanceof ToopherError && err.status === 503);
     }
     await assert.rejects(new SqliteAuditLog(backend).recent(1), /closed/);
+  });
+
+  test('a write lock held elsewhere past busyTimeoutMs rejects with 503 and commits nothing', async () => {
+    const file = path();
+    const backend = await SqliteBackend.open(file, { busyTimeoutMs: 0 });
+    const raw = new Database(file);
+    raw.exec('BEGIN IMMEDIATE');
+    try {
+      await assert.rejects(
+        backend.transact(0, () => [{ kind: 'user', id: 'u', value: '1' }]),
+        (err: unknown) => err instanceof ToopherError && err.status === 503 && /locked/.test(err.message),
+      );
+    } finally {
+      raw.exec('ROLLBACK');
+      raw.close();
+    }
+    assert.equal(await backend.transact(0, () => []), 0);
+    await backend.close();
+  });
+
+  test('without better-sqlite3 installed, open names the install step', () => {
+    // A resolve hook makes the package missing, as in an app that did not install the optional peer.
+    const hook = `export async function resolve(s, c, next) { if (s === 'better-sqlite3') { const e = new Error("Cannot find package 'better-sqlite3'"); e.code = 'ERR_MODULE_NOT_FOUND'; throw e; } return next(s, c); }`;
+    const register = `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));`;
+    const script = `import { SqliteBackend } from ${JSON.stringify(new URL('../../src/server/storage/sqlite-backend.js', import.meta.url).href)};
+      SqliteBackend.open(':memory:').then(() => console.log('opened'), (err) => console.log(err.message));`;
+    const result = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.match(result.stdout, /needs the package "better-sqlite3".*npm install better-sqlite3/);
   });
 
   test('options are checked at open', async () => {
