@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { ToopherError } from '../../src/errors.js';
 import { SqliteAuditLog } from '../../src/server/storage/sqlite-audit-log.js';
 import { SqliteBackend } from '../../src/server/storage/sqlite-backend.js';
+import { openDatabases } from '../../src/server/storage/sqlite-database.js';
 import { ManualClock, sqliteHarness } from '../helpers/storage-harness.js';
 import { increment, StateReplica } from '../helpers/state-replica.js';
 
@@ -72,7 +73,7 @@ describe('SqliteBackend', () => {
     try {
       assert.throws(() => raw.prepare("UPDATE audit SET entry = '{}'").run(), /append-only/);
       assert.throws(() => raw.prepare('DELETE FROM audit').run(), /append-only/);
-      assert.throws(() => backend.database.prepare('DELETE FROM audit').run(), /append-only/);
+      assert.throws(() => openDatabases.get(backend)?.prepare('DELETE FROM audit').run(), /append-only/);
     } finally {
       raw.close();
     }

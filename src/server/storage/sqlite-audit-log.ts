@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { ToopherError } from '../../errors.js';
 import type { SqliteBackend } from './sqlite-backend.js';
+import { openDatabases } from './sqlite-database.js';
 import type { AuditEntry, AuditLog } from './state-backend.js';
 import { auditEntryFrom, auditFields, checkLimit, storageFault } from './storage-values.js';
 
@@ -40,7 +41,8 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   private _sql(): NonNullable<SqliteAuditLog['_statements']> {
-    const db = this._backend.database;
+    const db = openDatabases.get(this._backend);
+    if (db === undefined) throw storageFault(`${WHO}: the storage is closed.`);
     this._statements ??= {
       insert: db.prepare('INSERT INTO audit (at, entry) VALUES (?, ?)'),
       recent: db.prepare<[number], string>('SELECT entry FROM audit ORDER BY n DESC LIMIT ?').pluck(),

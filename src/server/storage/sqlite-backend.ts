@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../../internal/clock.js';
 import { ToopherConfigError, ToopherError } from '../../errors.js';
-import { openSqliteDatabase, type SqliteDatabase } from './sqlite-database.js';
+import { openDatabases, openSqliteDatabase, type SqliteDatabase } from './sqlite-database.js';
 import type { IncomingChanges, RecordChange, StateBackend } from './state-backend.js';
 import { BodyFailure, runBody } from './transaction-body.js';
 import { checkChanges, checkCursor, checkKey, checkMs, storageFault } from './storage-values.js';
@@ -66,12 +66,7 @@ export class SqliteBackend implements StateBackend {
     this._clock = clock;
     this._tombstoneMaxAgeMs = tombstoneMaxAgeMs;
     this._sql = statements(db);
-  }
-
-  /** The open database, for `SqliteAuditLog` (same file, same connection). */
-  get database(): SqliteDatabase {
-    this._checkOpen();
-    return this._db;
+    openDatabases.set(this, db);
   }
 
   transact(cursor: number, body: (incoming: IncomingChanges) => readonly RecordChange[]): Promise<number> {
@@ -132,6 +127,7 @@ export class SqliteBackend implements StateBackend {
   close(): Promise<void> {
     if (!this._closed) {
       this._closed = true;
+      openDatabases.delete(this);
       this._db.close();
     }
     return Promise.resolve();

@@ -12,6 +12,13 @@ const APPLICATION_ID = 0x546f6f70;
 
 let driver: typeof BetterSqlite3 | undefined;
 
+/**
+ * The open connection of each `SqliteBackend`, for `SqliteAuditLog` (same file, same connection). Kept
+ * here rather than on the class so the public declarations never name better-sqlite3's types: apps that
+ * do not use SQLite need not install them.
+ */
+export const openDatabases: WeakMap<object, SqliteDatabase> = new WeakMap();
+
 /** better-sqlite3 is an optional peer dependency: loaded on first use, or rejected with the install step. */
 async function loadDriver(): Promise<typeof BetterSqlite3> {
   if (driver !== undefined) return driver;
