@@ -1,22 +1,8 @@
 import { ToopherConfigError, ToopherError } from '../errors.js';
 import type { ToopherSharedStore } from '../engine/shared-store.js';
+import { INCREMENT_IN_WINDOW, redisSender, sendWithTimeout, type RedisClientLike, type RedisSend } from '../internal/redis-commands.js';
 
-/** A node-redis v4 or v5 client (`createClient()` of `redis` or `@redis/client`). */
-export interface NodeRedisClientLike {
-  sendCommand(args: string[]): Promise<unknown>;
-}
-
-/** An ioredis client (`new Redis()`), v5 or later. */
-export interface IoRedisClientLike {
-  call(command: string, ...args: string[]): Promise<unknown>;
-}
-
-/**
- * What `RedisSharedStore` needs of a client: only a way to send a raw
- * command. Both client libraries fit without an adapter; neither is a
- * dependency of this package.
- */
-export type RedisClientLike = NodeRedisClientLike | IoRedisClientLike;
+export type { RedisClientLike, NodeRedisClientLike, IoRedisClientLike } from '../internal/redis-commands.js';
 
 /** Options of `new RedisSharedStore(client, options)`. */
 export interface RedisSharedStoreOptions {
@@ -34,25 +20,8 @@ export interface RedisSharedStoreOptions {
 }
 
 // One Lua script per operation, so each is atomic on the server.
-const INCREMENT =
-  "local n = redis.call('INCR', KEYS[1]) if redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return n";
 const DECREMENT_IF_POSITIVE =
   "local n = tonumber(redis.call('GET', KEYS[1])) if n and n > 0 then return redis.call('DECR', KEYS[1]) end return 0";
-
-type Send = (args: string[]) => Promise<unknown>;
-
-function senderOf(client: unknown): Send {
-  const c = client as Partial<NodeRedisClientLike & IoRedisClientLike> | null;
-  // ioredis also has a `sendCommand`, with another signature: test `call` first.
-  if (typeof c?.call === 'function') {
-    const call = c.call.bind(c);
-    return ([command, ...args]) => call(command ?? '', ...args);
-  }
-  if (typeof c?.sendCommand === 'function') return c.sendCommand.bind(c);
-  throw new ToopherConfigError(
-    'RedisSharedStore: `client` must be a node-redis client (createClient() from "redis") or an ioredis client (new Redis()).',
-  );
-}
 
 function positiveMs(value: number, what: string): string {
   if (!Number.isFinite(value) || value <= 0) throw new TypeError(`RedisSharedStore: \`${what}\` must be a positive number of milliseconds.`);
@@ -69,12 +38,18 @@ function positiveMs(value: number, what: string): string {
  * its events.
  */
 export class RedisSharedStore implements ToopherSharedStore {
-  private readonly _send: Send;
+  private readonly _send: RedisSend;
   private readonly _prefix: string;
   private readonly _timeoutMs: number;
 
   constructor(client: RedisClientLike, options: RedisSharedStoreOptions = {}) {
-    this._send = senderOf(client);
+    const send = redisSender(client);
+    if (send === undefined) {
+      throw new ToopherConfigError(
+        'RedisSharedStore: `client` must be a node-redis client (createClient() from "redis") or an ioredis client (new Redis()).',
+      );
+    }
+    this._send = send;
     const prefix = options.prefix ?? '';
     if (typeof prefix !== 'string' || prefix.length > 100) {
       throw new ToopherConfigError('RedisSharedStore: `prefix` must be a string of at most 100 characters.');
@@ -95,7 +70,7 @@ export class RedisSharedStore implements ToopherSharedStore {
   }
 
   async increment(key: string, windowMs: number): Promise<number> {
-    const reply = await this._command(['EVAL', INCREMENT, '1', this._prefix + key, positiveMs(windowMs, 'windowMs')]);
+    const reply = await this._command(['EVAL', INCREMENT_IN_WINDOW, '1', this._prefix + key, positiveMs(windowMs, 'windowMs')]);
     if (typeof reply === 'number' && Number.isSafeInteger(reply)) return reply;
     throw new ToopherError('RedisSharedStore: unexpected reply to INCR.', { status: 503 });
   }
@@ -105,29 +80,8 @@ export class RedisSharedStore implements ToopherSharedStore {
   }
 
   private _command(args: string[]): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new ToopherError(`RedisSharedStore: Redis did not answer within ${this._timeoutMs} ms.`, { status: 503 }));
-      }, this._timeoutMs);
-      const settle = (): void => clearTimeout(timer);
-      let pending: Promise<unknown>;
-      try {
-        pending = this._send(args);
-      } catch (err) {
-        settle();
-        reject(new ToopherError(`RedisSharedStore: ${args[0]} failed.`, { status: 503, cause: err }));
-        return;
-      }
-      pending.then(
-        (reply) => {
-          settle();
-          resolve(reply);
-        },
-        (err: unknown) => {
-          settle();
-          reject(new ToopherError(`RedisSharedStore: ${args[0]} failed.`, { status: 503, cause: err }));
-        },
-      );
-    });
+    return sendWithTimeout(this._send, args, this._timeoutMs, (message, cause) =>
+      new ToopherError(`RedisSharedStore: ${message}`, { status: 503, cause }),
+    );
   }
 }
