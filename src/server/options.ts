@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ToopherConfigError } from '../errors.js';
-import type { RedisClientLike } from '../redis/redis-shared-store.js';
+import type { RedisClientLike } from '../internal/redis-commands.js';
 
 /** One structured log line (JSON): never secrets, signatures, one-time passwords or query strings. */
 export interface LogEntry {

@@ -1,4 +1,4 @@
-import type { IncomingChanges, RecordChange, StateBackend } from '../../src/server/storage/state-backend.js';
+import type { IncomingChanges, RecordChange, StateBackend } from '../../src/sandbox/store/state-backend.js';
 
 export interface ReplicaTx {
   get(kind: string, id: string): string | undefined;

@@ -8,7 +8,7 @@ import { RedisAuditLog } from '../../src/server/storage/redis-audit-log.js';
 import { RedisBackend, type RedisBackendOptions } from '../../src/server/storage/redis-backend.js';
 import { SqliteAuditLog } from '../../src/server/storage/sqlite-audit-log.js';
 import { SqliteBackend, type SqliteBackendOptions } from '../../src/server/storage/sqlite-backend.js';
-import type { AuditLog, StateBackend } from '../../src/server/storage/state-backend.js';
+import type { AuditLog, StateBackend } from '../../src/sandbox/store/state-backend.js';
 import { startRedis } from './processes.js';
 
 /** A clock tests move by hand. */

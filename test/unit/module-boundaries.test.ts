@@ -17,9 +17,8 @@ const allowed: Record<string, readonly string[]> = {
   views: ['views', 'internal'],
   sandbox: ['sandbox', 'internal', 'errors'],
   redis: ['redis', 'engine', 'internal', 'errors'],
-  // toopher-server reuses the sandbox's v1 API and domain (one implementation behind both) and, for its
-  // Redis storage, the structural Redis client of redis/.
-  server: ['server', 'sandbox', 'redis', 'internal', 'errors'],
+  // toopher-server reuses the sandbox's v1 API and domain: one implementation behind both.
+  server: ['server', 'sandbox', 'internal', 'errors'],
   internal: ['internal'],
 };
 

@@ -1,6 +1,6 @@
 import { ToopherConfigError } from '../../errors.js';
 import { RedisConnection, type RedisClientLike, type RedisConnectionOptions } from './redis-connection.js';
-import type { AuditEntry, AuditLog } from './state-backend.js';
+import type { AuditEntry, AuditLog } from '../../sandbox/store/state-backend.js';
 import { auditEntryFrom, auditFields, checkLimit, storageFault } from './storage-values.js';
 
 export interface RedisAuditLogOptions extends RedisConnectionOptions {

@@ -2,7 +2,7 @@ import { systemClock, type Clock } from '../../internal/clock.js';
 import { INCREMENT_IN_WINDOW } from '../../internal/redis-commands.js';
 import { ToopherConfigError } from '../../errors.js';
 import { integerReply, luaScript, RedisConnection, type RedisClientLike, type RedisConnectionOptions } from './redis-connection.js';
-import type { IncomingChanges, RecordChange, StateBackend } from './state-backend.js';
+import type { IncomingChanges, RecordChange, StateBackend } from '../../sandbox/store/state-backend.js';
 import { checkChanges, checkCursor, checkKey, checkMs, storageFault } from './storage-values.js';
 
 export interface RedisBackendOptions extends RedisConnectionOptions {

@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import { ToopherError } from '../../errors.js';
 import type { SqliteBackend } from './sqlite-backend.js';
 import { openDatabases } from './sqlite-database.js';
-import type { AuditEntry, AuditLog } from './state-backend.js';
+import type { AuditEntry, AuditLog } from '../../sandbox/store/state-backend.js';
 import { auditEntryFrom, auditFields, checkLimit, storageFault } from './storage-values.js';
 
 const WHO = 'SqliteAuditLog';

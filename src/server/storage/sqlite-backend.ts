@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '../../internal/clock.js';
 import { ToopherConfigError, ToopherError } from '../../errors.js';
 import { openDatabases, openSqliteDatabase, type SqliteDatabase } from './sqlite-database.js';
-import type { IncomingChanges, RecordChange, StateBackend } from './state-backend.js';
+import type { IncomingChanges, RecordChange, StateBackend } from '../../sandbox/store/state-backend.js';
 import { BodyFailure, runBody } from './transaction-body.js';
 import { checkChanges, checkCursor, checkKey, checkMs, storageFault } from './storage-values.js';
 

@@ -1,5 +1,5 @@
 import { ToopherError } from '../../errors.js';
-import type { AuditEntry, RecordChange } from './state-backend.js';
+import type { AuditEntry, RecordChange } from '../../sandbox/store/state-backend.js';
 
 /** Record kinds are short lower-case names (`pairing`, `request`, ...); Redis keys use `kind:id`. */
 const KIND = /^[a-z][a-z0-9_-]{0,31}$/;

@@ -1,4 +1,4 @@
-import type { IncomingChanges, RecordChange } from './state-backend.js';
+import type { IncomingChanges, RecordChange } from '../../sandbox/store/state-backend.js';
 
 /** Carries what the caller's transaction body threw past the backend's own fault handling, unchanged. */
 export class BodyFailure extends Error {
