@@ -129,6 +129,13 @@ export class DeviceApps {
     return { pairing: this._pairingView(pairing), otpSecret: pairing.otpSecret };
   }
 
+  /** What a QR pairing's code carries (its id and secret), for the server's operator. */
+  qrCode(pairingId: string): { readonly pairingId: string; readonly secret: string } {
+    const secret = this._tables.findPairing(pairingId)?.qrSecret;
+    if (secret === undefined) throw notFound('QR pairing');
+    return { pairingId, secret };
+  }
+
   otpSecret(deviceId: string, pairingId: string): string {
     const pairing = this._ownPairing(deviceId, pairingId);
     if (pairing.status !== 'enabled') throw conflict(409, 'The pairing is not active.');
