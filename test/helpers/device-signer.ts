@@ -20,12 +20,13 @@ export interface SignOverrides {
   readonly nonce?: string;
 }
 
-export interface SignedHeaders {
+// A type alias (not an interface) so that it fits `Record<string, string>` header parameters.
+export type SignedHeaders = {
   readonly 'x-toopher-device': string;
   readonly 'x-toopher-timestamp': string;
   readonly 'x-toopher-nonce': string;
   readonly 'x-toopher-signature': string;
-}
+};
 
 export class TestDevice {
   private constructor(
