@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { generateSecret } from 'otplib';
 import { conflict, notFound } from '../../src/sandbox/sandbox-error.js';
 import type {
   DevicePairingView,
@@ -24,11 +25,6 @@ interface Pairing {
   qrSecret: string | undefined;
 }
 
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-function base32Secret(): string {
-  return [...randomBytes(20)].map((b) => BASE32[b % 32]).join('');
-}
 
 export class MemoryDeviceService implements DeviceService {
   readonly devices = new Map<string, { publicKey: string; name: string; subscription: string | null }>();
@@ -79,7 +75,7 @@ export class MemoryDeviceService implements DeviceService {
 
   private _addPairing(deviceId: string | undefined, requester: string, userName: string, qrSecret: string | undefined): Pairing {
     const view = { id: this._id('pairing'), requester, userName, status: 'pending' as const, createdAt: this._clock() };
-    const pairing: Pairing = { view, deviceId, otpSecret: base32Secret(), qrSecret };
+    const pairing: Pairing = { view, deviceId, otpSecret: generateSecret(), qrSecret };
     this.pairings.set(view.id, pairing);
     return pairing;
   }
