@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import express from 'express';
 import { createDeviceRouter } from '../../src/server/device/device-routes.js';
 import type { DeviceAuditEvent } from '../../src/server/device/device-service.js';
@@ -225,6 +226,16 @@ describe('device router', () => {
       assert.equal(typeof (answer.body as { error: unknown }).error, 'string');
     }
     assert.deepEqual(errors, []);
+  });
+
+  test('a compressed body is refused (415): the signature covers the bytes sent', async () => {
+    const device = await registered();
+    const path = '/device/v1/pairings/p/decision';
+    const body = gzipSync('{"accept":true}');
+    const headers = { ...(await device.sign('POST', path, '{"accept":true}', now)), 'content-encoding': 'gzip' };
+    const response = await fetch(`${base}${path}`, { method: 'POST', headers, body });
+    assert.equal(response.status, 415);
+    assert.equal(typeof ((await response.json()) as { error: unknown }).error, 'string');
   });
 
   test('a fault behind the service is a 500 without details, reported to onError', async () => {

@@ -164,9 +164,17 @@ async function claimQrFromHash() {
   const match = /^#qr=([^.]{1,128})\.(.{1,256})$/.exec(location.hash);
   if (!location.hash.startsWith('#qr=')) return;
   history.replaceState(null, '', location.pathname + location.search);
-  if (!match) return say('This pairing link is not valid.');
+  let pairingId = '';
+  let secret = '';
   try {
-    const answer = await call('POST', '/qr', { pairingId: decodeURIComponent(match[1]), secret: decodeURIComponent(match[2]) });
+    pairingId = decodeURIComponent(match ? match[1] : '');
+    secret = decodeURIComponent(match ? match[2] : '');
+  } catch (err) {
+    // a malformed %-escape: refused below
+  }
+  if (!pairingId || !secret) return say('This pairing link is not valid.');
+  try {
+    const answer = await call('POST', '/qr', { pairingId, secret });
     say(`Paired with ${answer.pairing.requester} as ${answer.pairing.userName}.`);
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) say('This pairing link was already used or has expired.');

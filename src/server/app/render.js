@@ -78,12 +78,12 @@ export function pendingPairingCard(pairing) {
 /** An enabled pairing with its live one-time password. @param {{ id: string, requester: string, userName: string }} pairing */
 export function pairingCard(pairing) {
   const titleId = `pairing-${pairing.id}`;
-  const otpId = `otp-${pairing.id}`;
   return el('li', { class: 'card', 'data-pairing-id': pairing.id }, [
     el('h3', { id: titleId }, [pairing.requester]),
-    details([['User', pairing.userName]]),
-    el('p', { class: 'otp-label', id: `${otpId}-label` }, ['One-time password']),
-    el('p', { class: 'otp', id: otpId, 'data-otp-for': pairing.id, 'aria-labelledby': `${otpId}-label ${titleId}` }, ['······']),
+    details([
+      ['User', pairing.userName],
+      ['One-time password', el('span', { class: 'otp', 'data-otp-for': pairing.id }, ['······'])],
+    ]),
     el('p', { class: 'otp-timer', 'data-otp-timer-for': pairing.id }, ['']),
     el('div', { class: 'actions' }, [button('Remove', 'remove', pairing.id, titleId, 'danger')]),
   ]);

@@ -59,7 +59,8 @@ export function createDeviceRouter(options: DeviceRouterOptions): Router {
     res.set('Cache-Control', 'no-store');
     next();
   });
-  router.use(express.raw({ type: () => true, limit: MAX_BODY_BYTES }));
+  // inflate: false, so the bytes verified are the bytes sent (a compressed body is a 415).
+  router.use(express.raw({ type: () => true, limit: MAX_BODY_BYTES, inflate: false }));
 
   const verify = async (req: Request, res: Response, registering?: string): Promise<string | undefined> => {
     const request = { method: req.method, url: req.originalUrl, headers: req.headers, body: rawBody(req) };
