@@ -198,3 +198,27 @@ test('a #qr= link claims the QR pairing for this device and is cleared from the 
   await page.getByRole('status').filter({ hasText: 'This pairing link was already used or has expired.' }).waitFor();
   assert.deepEqual(problems.filter((p) => !p.includes('404')), []);
 });
+
+test('a push shows a notification with the action and requester, and tells the open app', { skip }, async (t) => {
+  const { page, problems } = await openApp(t);
+  await page.context().grantPermissions(['notifications'], { origin: base });
+  await page.evaluate('navigator.serviceWorker.ready.then(() => { window.pushed = []; navigator.serviceWorker.addEventListener("message", (e) => window.pushed.push(e.data)); })');
+  const cdp = await page.context().newCDPSession(page);
+  const registered = new Promise<string>((resolve) => {
+    cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+      const found = registrations.find((r) => r.scopeURL === `${base}/app/` && !r.isDeleted);
+      if (found !== undefined) resolve(found.registrationId);
+    });
+  });
+  await cdp.send('ServiceWorker.enable');
+  const payload = { type: 'request', requestId: 'r-42', requester: 'Example Bank', actionName: 'Log In', terminalName: 'Chrome on Linux' };
+  await cdp.send('ServiceWorker.deliverPushMessage', { origin: base, registrationId: await registered, data: JSON.stringify(payload) });
+
+  const shown = await page.waitForFunction(
+    'navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((list) => list.length > 0 && list.map((n) => ({ title: n.title, body: n.body, tag: n.tag })))',
+  );
+  assert.deepEqual(await shown.jsonValue(), [{ title: 'Log In: Example Bank', body: 'From Chrome on Linux. Tap to grant or deny.', tag: 'r-42' }]);
+  await page.waitForFunction('window.pushed.length > 0');
+  assert.deepEqual(await page.evaluate('window.pushed'), [{ type: 'request', requestId: 'r-42' }]);
+  assert.deepEqual(problems, []);
+});
