@@ -61,3 +61,12 @@ test('the manifest names the app, its scope and both icon sizes', async () => {
   assert.deepEqual([...new Set(manifest.icons.map((i) => i.sizes))], ['192x192', '512x512']);
   for (const icon of manifest.icons) assert.equal((await fetch(`${base}/app/${icon.src}`)).status, 200);
 });
+
+test("the service worker's app shell lists every file the routes serve", async () => {
+  const worker = await (await fetch(`${base}/app/sw.js`)).text();
+  const shell = /const SHELL = (\[[^\]]*\]);/.exec(worker)?.[1];
+  assert.ok(shell);
+  const cached = JSON.parse(shell.replace(/'/g, '"')) as string[];
+  const expected = APP_FILES.filter((name) => name !== 'sw.js').map((name) => (name === 'index.html' ? './' : name));
+  assert.deepEqual([...cached].sort(), [...expected].sort());
+});

@@ -1,7 +1,8 @@
 // The Toopher phone app: registers this browser's device key, shows a pairing phrase, lists the
 // requests and pairings bound to this device, signs every decision, and shows live one-time passwords.
-import { ApiError, DeviceApi, fromB64url, loadOrCreateDevice } from './device.js';
+import { ApiError, DeviceApi, loadOrCreateDevice } from './device.js';
 import { otpKey, secondsLeft, totp } from './otp.js';
+import { setUpPush } from './push.js';
 import { clockTime, duration, fill, pairingCard, pendingPairingCard, requestCard } from './render.js';
 
 /** @param {string} id */
@@ -17,9 +18,6 @@ const ui = {
   phrase: byId('phrase'),
   phraseExpiry: byId('phrase-expiry'),
   newPhrase: /** @type {HTMLButtonElement} */ (byId('new-phrase')),
-  notifications: byId('notifications'),
-  pushState: byId('push-state'),
-  pushToggle: /** @type {HTMLButtonElement} */ (byId('push-toggle')),
   deviceId: byId('device-id'),
 };
 const PHRASE_KEY = 'toopher-phrase';
@@ -37,16 +35,21 @@ let state = { now: 0, pairings: [], requests: [] };
 /** @type {Map<string, Promise<CryptoKey | undefined>>} */
 const otpKeys = new Map();
 
+/** True while the status line shows a failure that the next successful poll clears. */
+let failing = false;
+
 /** @param {string} text */
 function say(text) {
   ui.status.textContent = text;
+  failing = false;
 }
 
 /** @param {unknown} err */
 function report(err) {
-  if (err instanceof ApiError) say(err.message);
-  else if (err instanceof TypeError) say('Cannot reach the server; trying again.');
-  else say(`Something went wrong: ${err instanceof Error ? err.message : String(err)}`);
+  failing = true;
+  if (err instanceof ApiError) ui.status.textContent = err.message;
+  else if (err instanceof TypeError) ui.status.textContent = 'Cannot reach the server; trying again.';
+  else ui.status.textContent = `Something went wrong: ${err instanceof Error ? err.message : String(err)}`;
 }
 
 function deviceName() {
@@ -75,6 +78,7 @@ function poll() {
       const sentAt = Date.now();
       state = await call('GET', '/state');
       api.syncClock(state.now, sentAt);
+      if (failing) say('');
       render();
     } catch (err) {
       report(err);
@@ -84,6 +88,12 @@ function poll() {
     }
   })();
   return polling;
+}
+
+/** A poll that starts after any poll under way (whose answer may predate a decision just made). */
+async function refresh() {
+  await polling;
+  await poll();
 }
 
 function render() {
@@ -130,8 +140,9 @@ async function tick() {
     node.textContent = at > now ? `in ${duration(at - now)} (${clockTime(at)})` : 'expired';
   }
   const phraseLeft = phraseExpiresAt - now;
-  ui.phraseExpiry.textContent = phraseLeft > 0 ? `Valid for ${duration(phraseLeft)} (until ${clockTime(phraseExpiresAt)}).` : 'This phrase has expired: get a new one.';
-  if (phraseLeft <= 0) ui.phrase.textContent = '';
+  if (phraseExpiresAt === 0) ui.phraseExpiry.textContent = '';
+  else ui.phraseExpiry.textContent = phraseLeft > 0 ? `Valid for ${duration(phraseLeft)} (until ${clockTime(phraseExpiresAt)}).` : 'This phrase has expired: get a new one.';
+  if (phraseExpiresAt !== 0 && phraseLeft <= 0) ui.phrase.textContent = '';
   for (const node of document.querySelectorAll('[data-otp-timer-for]')) node.textContent = `New code in ${secondsLeft(now)} s`;
   for (const node of document.querySelectorAll('[data-otp-for]')) {
     const key = await otpKeys.get(/** @type {HTMLElement} */ (node).dataset.otpFor || '');
@@ -180,7 +191,7 @@ async function claimQrFromHash() {
     if (err instanceof ApiError && err.status === 404) say('This pairing link was already used or has expired.');
     else report(err);
   }
-  await poll();
+  await refresh();
 }
 
 /** @param {string} id */
@@ -224,49 +235,8 @@ async function onAction(event) {
   } finally {
     for (const b of buttons) b.disabled = false;
     rendered = '';
-    await poll();
+    await refresh();
   }
-}
-
-/** @param {PushSubscription | null} subscription */
-function showPush(subscription) {
-  const blocked = Notification.permission === 'denied';
-  ui.pushState.textContent = blocked ? 'Notifications are blocked in this browser’s settings.' : subscription ? 'Notifications are on.' : 'Notifications are off.';
-  ui.pushToggle.textContent = subscription ? 'Turn off notifications' : 'Turn on notifications';
-  ui.pushToggle.hidden = blocked && !subscription;
-}
-
-/** Offers Web Push when the server has a VAPID key and the browser supports it. @param {string | null} vapidKey */
-async function setUpPush(vapidKey) {
-  if (!('serviceWorker' in navigator)) return;
-  const registration = await navigator.serviceWorker.register('sw.js');
-  navigator.serviceWorker.addEventListener('message', (event) => {
-    if (event.data && event.data.type === 'request') void poll();
-  });
-  if (!vapidKey || !('PushManager' in window) || !('Notification' in window)) return;
-  ui.notifications.hidden = false;
-  let subscription = await registration.pushManager.getSubscription();
-  if (subscription && Notification.permission === 'granted') await call('PUT', '/push-subscription', { subscription: subscription.toJSON() });
-  showPush(subscription);
-  ui.pushToggle.addEventListener('click', async () => {
-    ui.pushToggle.disabled = true;
-    try {
-      if (subscription) {
-        await subscription.unsubscribe();
-        subscription = null;
-        await call('DELETE', '/push-subscription');
-      } else if ((await Notification.requestPermission()) === 'granted') {
-        const ready = await navigator.serviceWorker.ready;
-        subscription = await ready.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: fromB64url(vapidKey) });
-        await call('PUT', '/push-subscription', { subscription: subscription.toJSON() });
-      }
-    } catch (err) {
-      report(err);
-    } finally {
-      ui.pushToggle.disabled = false;
-      showPush(subscription);
-    }
-  });
 }
 
 async function start() {
@@ -290,7 +260,7 @@ async function start() {
     if (!device.registered) await api.register(deviceName());
     await claimQrFromHash();
     await Promise.all([showPhrase(false), poll()]);
-    setUpPush(info.vapidPublicKey).catch(report);
+    setUpPush(info.vapidPublicKey, { call, report, onPush: () => void refresh() }).catch(report);
   } catch (err) {
     report(err);
   }

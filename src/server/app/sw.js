@@ -6,7 +6,7 @@
 /** @type {ServiceWorkerGlobalScope} */
 const worker = /** @type {any} */ (self);
 const CACHE = 'toopher-app-v1';
-const SHELL = ['./', 'app.js', 'device.js', 'otp.js', 'render.js', 'app.css', 'manifest.webmanifest', 'icon-192.png', 'icon-512.png'];
+const SHELL = ['./', 'app.js', 'device.js', 'otp.js', 'push.js', 'render.js', 'app.css', 'manifest.webmanifest', 'icon-192.png', 'icon-512.png'];
 
 worker.addEventListener('install', (event) => {
   event.waitUntil(

@@ -22,6 +22,7 @@ export const APP_FILES: readonly string[] = [
   'app.js',
   'device.js',
   'otp.js',
+  'push.js',
   'render.js',
   'sw.js',
   'app.css',
