@@ -49,6 +49,11 @@ after(async () => {
   if (base !== '') await close(server);
 });
 
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 600 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(condition(), 'condition not met within 30 s');
+}
+
 interface StoredKey {
   readonly deviceId: string;
   readonly publicKey: string;
@@ -77,8 +82,9 @@ const READ_KEY = `new Promise((resolve, reject) => {
 })`;
 
 /** Opens the app on a phone-sized screen; resolves once it registered and shows a phrase. */
-async function openApp(t: TestContext, hash = ''): Promise<{ page: Page; deviceId: string; problems: string[] }> {
+async function openApp(t: TestContext, hash = '', clockSkewMs = 0): Promise<{ page: Page; deviceId: string; problems: string[] }> {
   const page = await browsers.newPage(t, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  if (clockSkewMs !== 0) await page.addInitScript(`{ const realNow = Date.now; Date.now = () => realNow() + ${clockSkewMs}; }`);
   const problems: string[] = [];
   page.on('pageerror', (err) => problems.push(err.message));
   page.on('console', (message) => {
@@ -184,6 +190,33 @@ test('the OTP shown equals the server-side TOTP of the same secret, and Remove r
   await page.getByRole('status').filter({ hasText: 'Pairing removed.' }).waitFor();
   assert.equal(service.pairings.has(pairing.id), false);
   assert.deepEqual(problems, []);
+});
+
+test('a phone whose clock is an hour off still signs in-window requests and shows the server-time OTP', { skip }, async (t) => {
+  const { page, deviceId, problems } = await openApp(t, '', 3_600_000);
+  const pairing = service.addPhrasePairing(deviceId, 'Example Bank', 'dave');
+  await page.getByRole('button', { name: 'Accept' }).click();
+  await page.getByRole('status').filter({ hasText: 'Paired with Example Bank.' }).waitFor();
+  const otp = page.locator(`[data-otp-for="${pairing.id}"]`);
+  await otp.filter({ hasText: /^\d{6}$/ }).waitFor();
+  // Let a poll refine the offset from the state's `now` (the Date header has 1 s precision).
+  await page.waitForTimeout(1000);
+  const before = Date.now() - 3000;
+  const shown = await otp.textContent();
+  const after = Date.now();
+  const expected = new Set([before, after].map((ms) => generateSync({ secret: service.otpSecretOf(pairing.id), epoch: Math.floor(ms / 1000) })));
+  assert.ok(expected.has(shown ?? ''), `shown ${shown}, server ${[...expected].join(' or ')}`);
+  assert.deepEqual(problems, []);
+});
+
+test('a device the server forgot registers again with the same key', { skip }, async (t) => {
+  const { deviceId, problems } = await openApp(t);
+  const publicKey = service.devices.get(deviceId)?.publicKey;
+  service.devices.delete(deviceId);
+  // The next poll (every 300 ms) finds it unknown and registers again.
+  await waitUntil(() => service.devices.has(deviceId));
+  assert.equal(service.devices.get(deviceId)?.publicKey, publicKey);
+  assert.deepEqual(problems.filter((p) => !p.includes('401')), []);
 });
 
 test('a #qr= link claims the QR pairing for this device and is cleared from the address', { skip }, async (t) => {

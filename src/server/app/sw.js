@@ -72,7 +72,7 @@ worker.addEventListener('push', (event) => {
     data: { url: worker.registration.scope },
   });
   const told = worker.clients
-    .matchAll({ type: 'window' })
+    .matchAll({ type: 'window', includeUncontrolled: true })
     .then((windows) => windows.forEach((client) => client.postMessage({ type: 'request', requestId: text(payload.requestId) })));
   event.waitUntil(Promise.all([shown, told]));
 });
