@@ -65,10 +65,28 @@ function decodeBase64url(text: string): Buffer | undefined {
 }
 
 /**
+ * Parsed keys by their SPKI text. Parsing (which checks the point is on the curve) costs about twice
+ * a verification, and a key's text never changes meaning, so caching it is safe across instances.
+ */
+const parsedKeys = new Map<string, KeyObject>();
+const MAX_PARSED_KEYS = 1024;
+
+/**
  * The P-256 public key of a base64url SPKI DER, or undefined when it is not one. Used for
  * `POST /devices` bodies and for stored keys alike.
  */
 export function parseDevicePublicKey(spki: string): KeyObject | undefined {
+  const cached = parsedKeys.get(spki);
+  if (cached !== undefined) return cached;
+  const key = parseKey(spki);
+  if (key !== undefined) {
+    if (parsedKeys.size >= MAX_PARSED_KEYS) parsedKeys.delete(parsedKeys.keys().next().value as string);
+    parsedKeys.set(spki, key);
+  }
+  return key;
+}
+
+function parseKey(spki: string): KeyObject | undefined {
   if (spki.length === 0 || spki.length > MAX_PUBLIC_KEY_CHARS) return undefined;
   const der = decodeBase64url(spki);
   if (der === undefined) return undefined;
