@@ -29,7 +29,7 @@ const server = createServer(
       createDeviceRouter({
         service,
         vapidPublicKey: () => null,
-        pollIntervalMs: 300,
+        pollIntervalMs: 1000,
         claim: (key, ttl) => {
           if ((claimed.get(key) ?? 0) > Date.now()) return Promise.resolve(false);
           claimed.set(key, Date.now() + ttl);
@@ -123,7 +123,11 @@ test('first open: a non-extractable P-256 key in IndexedDB, registered by its ha
   await page.reload();
   await page.getByRole('heading', { name: 'Toopher', level: 1 }).waitFor();
   await page.getByRole('status').filter({ hasText: 'Cannot reach the server' }).waitFor();
+  assert.equal(await page.locator('#phrase').textContent(), '');
+  // Back online, it recovers by itself.
   await page.context().setOffline(false);
+  await page.locator('#phrase').filter({ hasText: /\S/ }).waitFor();
+  await page.getByRole('status').filter({ hasText: /^$/ }).waitFor({ state: 'attached' });
   problems.splice(0, problems.length, ...problems.filter((p) => !p.includes('ERR_INTERNET_DISCONNECTED')));
 
   // A reload keeps the key and the phrase.
@@ -223,7 +227,7 @@ test('a device the server forgot registers again with the same key', { skip }, a
   const { deviceId, problems } = await openApp(t);
   const publicKey = service.devices.get(deviceId)?.publicKey;
   service.devices.delete(deviceId);
-  // The next poll (every 300 ms) finds it unknown and registers again.
+  // The next poll (every second) finds it unknown and registers again.
   await waitUntil(() => service.devices.has(deviceId));
   assert.equal(service.devices.get(deviceId)?.publicKey, publicKey);
   assert.deepEqual(problems.filter((p) => !p.includes('401')), []);

@@ -23,6 +23,8 @@ const ui = {
 const PHRASE_KEY = 'toopher-phrase';
 /** @type {DeviceApi} */
 let api;
+/** Set once the device is registered: polling and QR claims wait for it. */
+let ready = false;
 let pollMs = 5000;
 /** @type {number | undefined} */
 let pollTimer;
@@ -72,6 +74,7 @@ async function call(method, path, body) {
 
 /** Fetches the state now (joining a fetch under way) and schedules the next poll while visible. */
 function poll() {
+  if (!ready) return Promise.resolve();
   polling = polling || (async () => {
     window.clearTimeout(pollTimer);
     try {
@@ -171,7 +174,7 @@ async function showPhrase(fresh) {
 
 /** `#qr=<pairingId>.<secret>` (the website's QR code): claims the pairing, then clears the fragment. */
 async function claimQrFromHash() {
-  if (!api) return; // start() claims it once the device is ready
+  if (!ready) return; // boot() claims it once the device is registered
   const match = /^#qr=([^.]{1,128})\.(.{1,256})$/.exec(location.hash);
   if (!location.hash.startsWith('#qr=')) return;
   history.replaceState(null, '', location.pathname + location.search);
@@ -251,18 +254,26 @@ async function start() {
   });
   window.addEventListener('hashchange', () => void claimQrFromHash());
   window.setInterval(() => void tick(), 1000);
+  await boot(2000);
+}
+
+/** Loads the key, registers and shows everything; retried with backoff while the server is unreachable. @param {number} retryMs */
+async function boot(retryMs) {
   try {
-    const device = await loadOrCreateDevice();
-    api = new DeviceApi(device);
-    ui.deviceId.textContent = device.deviceId.slice(0, 10);
+    if (!api) {
+      api = new DeviceApi(await loadOrCreateDevice());
+      ui.deviceId.textContent = api.device.deviceId.slice(0, 10);
+    }
     const info = await api.info();
     pollMs = Math.max(1000, Number(info.pollIntervalMs) || 5000);
-    if (!device.registered) await api.register(deviceName());
+    if (!api.device.registered) await api.register(deviceName());
+    ready = true;
     await claimQrFromHash();
     await Promise.all([showPhrase(false), poll()]);
     setUpPush(info.vapidPublicKey, { call, report, onPush: () => void refresh() }).catch(report);
   } catch (err) {
     report(err);
+    if (!ready) window.setTimeout(() => void boot(Math.min(retryMs * 2, 60000)), retryMs);
   }
 }
 
