@@ -30,6 +30,29 @@ export default tseslint.config(
     },
   },
   {
+    // The phone app the server serves at /app/: browser ES2020 modules, no build step
+    // (type-checked with the DOM library by src/server/app/tsconfig.json).
+    files: ['src/server/app/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      ecmaVersion: 2020,
+      sourceType: 'module',
+      globals: { ...globals.browser },
+    },
+    rules: {
+      ...tseslint.configs.disableTypeChecked.rules,
+      'no-var': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { caughtErrors: 'none' }],
+    },
+  },
+  {
+    // Its service worker: a classic script in the worker scope (tsconfig.sw.json: WebWorker library).
+    files: ['src/server/app/sw.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.serviceworker } },
+    rules: { strict: ['error', 'global'] },
+  },
+  {
     files: ['src/sandbox/cli.ts', 'example-app/**', 'bench/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },

@@ -21,10 +21,10 @@ after(async () => {
 
 test('the tarball holds dist, README, LICENSE, CHANGELOG and package.json only', () => {
   const paths = tarball.files.map((f) => f.path);
-  for (const required of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts', 'dist/redis/index.js', 'dist/sandbox/cli.js', 'dist/views/assets/toopher.css', 'dist/views/assets/toopher.js', 'dist/views/assets/toopher-iframe.js']) {
+  for (const required of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts', 'dist/redis/index.js', 'dist/sandbox/cli.js', 'dist/views/assets/toopher.css', 'dist/views/assets/toopher.js', 'dist/views/assets/toopher-iframe.js', 'dist/server/app/index.html', 'dist/server/app/sw.js', 'dist/server/app/manifest.webmanifest', 'dist/server/app/icon-512.png']) {
     assert.ok(paths.includes(required), `${required} is missing`);
   }
-  const stray = paths.filter((p) => !/^(dist\/.+\.(js|d\.ts)|dist\/views\/assets\/[a-z-]+\.css|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/.test(p));
+  const stray = paths.filter((p) => !/^(dist\/.+\.(js|d\.ts)|dist\/views\/assets\/[a-z-]+\.css|dist\/server\/app\/[a-z0-9-]+\.(css|html|png|webmanifest)|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/.test(p));
   assert.deepEqual(stray, [], 'no source maps, sources, tests, build info or other files');
 });
 
