@@ -5,7 +5,7 @@ import { createClient } from 'redis';
 import { ToopherError } from '../../src/errors.js';
 import { RedisAuditLog } from '../../src/server/storage/redis-audit-log.js';
 import { RedisBackend } from '../../src/server/storage/redis-backend.js';
-import type { IncomingChanges } from '../../src/server/storage/state-backend.js';
+import type { IncomingChanges } from '../../src/sandbox/store/state-backend.js';
 import { startRedis } from '../helpers/processes.js';
 import { skipUnlessRedis } from '../helpers/requirements.js';
 import { StateReplica } from '../helpers/state-replica.js';
