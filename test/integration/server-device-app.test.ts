@@ -13,6 +13,7 @@ import type { Page } from 'playwright-core';
 import { serveApp } from '../../src/server/device/app-routes.js';
 import { deviceIdOf } from '../../src/server/device/device-auth.js';
 import { createDeviceRouter } from '../../src/server/device/device-routes.js';
+import { parsePushSubscription } from '../../src/server/push/subscription.js';
 import { browserPool, screenshot } from '../helpers/e2e-app.js';
 import { close, listen } from '../helpers/listen.js';
 import { MemoryDeviceService } from '../helpers/memory-device-service.js';
@@ -27,6 +28,7 @@ const server = createServer(
     .use(
       '/device/v1',
       createDeviceRouter({
+        parsePushSubscription: (value) => parsePushSubscription(value, { allowInsecureLoopbackEndpoints: true }),
         service,
         vapidPublicKey: () => null,
         pollIntervalMs: 1000,

@@ -9,6 +9,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import express from 'express';
 import { createDeviceRouter } from '../../src/server/device/device-routes.js';
+import { parsePushSubscription } from '../../src/server/push/subscription.js';
 import type { DeviceAuditEvent } from '../../src/server/device/device-service.js';
 import { TestDevice } from '../helpers/device-signer.js';
 import { close, listen } from '../helpers/listen.js';
@@ -25,6 +26,7 @@ const server = createServer(
     .use(
       '/device/v1',
       createDeviceRouter({
+        parsePushSubscription: (value) => parsePushSubscription(value, { allowInsecureLoopbackEndpoints: true }),
         // Forwards to the current test's service, so each test starts from empty state.
         service: {
           registerDevice: (...a) => service.registerDevice(...a),

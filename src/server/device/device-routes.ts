@@ -20,6 +20,8 @@ const MAX_BODY_BYTES = 16 * 1024;
 
 export interface DeviceRouterOptions {
   readonly service: DeviceService;
+  /** Checks a browser's PushSubscription (`parsePushSubscription`); throws a 400 error when it is not acceptable. */
+  readonly parsePushSubscription: (value: unknown) => unknown;
   /** The server's VAPID public key (base64url), or null when Web Push is off. */
   readonly vapidPublicKey: () => string | null | Promise<string | null>;
   /** How often the app polls `GET /state` while visible. */
@@ -191,7 +193,7 @@ export function createDeviceRouter(options: DeviceRouterOptions): Router {
   router.put(
     '/push-subscription',
     signed(pushSubscriptionBody, async ({ deviceId, body }) => {
-      await service.setDevicePushSubscription(deviceId, JSON.stringify(body.subscription));
+      await service.setDevicePushSubscription(deviceId, JSON.stringify(options.parsePushSubscription(body.subscription)));
       return undefined;
     }),
   );
