@@ -1,5 +1,6 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import type { Logger } from './logger.js';
 
 export type ClosableServer = HttpServer | HttpsServer;
@@ -33,33 +34,44 @@ export function gracefulClose(server: ClosableServer, options: GracefulCloseOpti
   const { log } = options;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const setTimer = options.setTimer ?? realTimer;
-  const inFlight = new Set<ServerResponse>();
+  /** The responses in flight on each connection; an empty set is an idle keep-alive connection. */
+  const connections = new Map<Socket, Set<ServerResponse>>();
   let closing = false;
+  const inFlight = (): number => [...connections.values()].reduce((sum, responses) => sum + responses.size, 0);
 
-  const closeIdleSoon = (): void => {
-    // After the response's close event the connection is idle only once the parser has let go of it.
-    setImmediate(() => server.closeIdleConnections());
-  };
-  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
-    inFlight.add(res);
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    let responses = connections.get(socket);
+    if (responses === undefined) {
+      const created = new Set<ServerResponse>();
+      responses = created;
+      connections.set(socket, created);
+      socket.once('close', () => connections.delete(socket));
+    }
+    responses.add(res);
     if (closing && !res.headersSent) res.setHeader('Connection', 'close');
     res.once('close', () => {
-      inFlight.delete(res);
-      if (closing) closeIdleSoon();
+      responses.delete(res);
+      // The answer is out: a connection with nothing else in flight is closed rather than kept alive.
+      if (closing && responses.size === 0) socket.destroy();
     });
   });
 
   let closed: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     closing = true;
-    log.info('server closing', { inFlight: inFlight.size });
-    for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+    log.info('server closing', { inFlight: inFlight() });
+    for (const responses of connections.values()) {
+      for (const res of responses) if (!res.headersSent) res.setHeader('Connection', 'close');
+    }
     const stopped = new Promise<void>((resolve) => {
       server.close(() => resolve());
     });
+    // Connections that never sent a request are Node's to find; idle keep-alive ones we know.
     server.closeIdleConnections();
+    for (const [socket, responses] of connections) if (responses.size === 0) socket.destroy();
     const cancel = setTimer(() => {
-      log.warn('shutdown timeout: cutting connections with requests in flight', { inFlight: inFlight.size, timeoutMs });
+      log.warn('shutdown timeout: cutting connections with requests in flight', { inFlight: inFlight(), timeoutMs });
       server.closeAllConnections();
     }, timeoutMs);
     await stopped;
