@@ -118,6 +118,9 @@ test('closes idle keep-alive connections without waiting for the timeout', async
   const close = gracefulClose(fixture.server, { log: quiet, setTimer: timer.setTimer });
   const agent = new Agent({ keepAlive: true });
   t.after(() => agent.destroy());
+  // The agent unrefs its idle socket: hold the event loop open until that socket has seen the server close it.
+  const holdLoop = setInterval(() => undefined, 60_000);
+  t.after(() => clearInterval(holdLoop));
   const { res, socket } = await get(fixture.port, '/quick', agent);
   assert.equal(res.headers.connection, 'keep-alive');
   const socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
