@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'build-*/', 'node_modules/', 'test-output/', 'eslint.config.js'] },
+  { ignores: ['dist/', 'build/', 'build-*/', 'node_modules/', 'test-output/', 'eslint.config.js', 'scripts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

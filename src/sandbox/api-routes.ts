@@ -128,7 +128,7 @@ export function createApiRouter(options: ApiRouterOptions): Router {
         for (const [name, value] of fromBody) values.set(name, value);
         const params = new Params(values);
         const out = await state.run((store) => handler({ consumerKey: result.consumerKey, params, req, store }));
-        const route: unknown = req.route?.path;
+        const route = (req.route as { readonly path?: unknown } | undefined)?.path;
         options.afterCommit?.({ route: typeof route === 'string' ? route : req.path, consumerKey: result.consumerKey, result: out });
         if (out instanceof QrImage) {
           const png = await qrcode().toBuffer(out.text, { type: 'png', margin: 2, width: 228 });

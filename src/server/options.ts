@@ -11,8 +11,8 @@ export interface LogEntry {
 
 export type ServerStorage =
   | { readonly sqlite: string }
-  | { readonly redisUrl: string; readonly keyPrefix?: string }
-  | { readonly redis: RedisClientLike; readonly keyPrefix?: string };
+  | { readonly redisUrl: string; readonly keyPrefix?: string | undefined }
+  | { readonly redis: RedisClientLike; readonly keyPrefix?: string | undefined };
 
 export interface ToopherServerOptions {
   /** Where users, pairings, requests, devices and requesters persist: a SQLite file, or Redis for several instances. */

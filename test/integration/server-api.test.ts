@@ -133,7 +133,7 @@ test('a QR pairing is bound to the phone that claims its secret, once', async (t
   const pairing = await api.pairQr('bob');
   const png = await api.getQrCodeImage(pairing.id);
   assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
-  const link = await server.qrLinkFor(pairing.id);
+  const link = await server.qrLink(pairing.id);
   const match = /\/app\/#qr=([^.]+)\.(.+)$/.exec(link);
   assert.ok(match, link);
   const phone = await DeviceClient.register(server.url);

@@ -37,12 +37,12 @@ export interface StateBackend {
 export interface AuditEntry {
   readonly at: number;
   readonly type: string;
-  readonly requester?: string;
-  readonly user?: string;
-  readonly pairingId?: string;
-  readonly requestId?: string;
-  readonly deviceId?: string;
-  readonly detail?: string;
+  readonly requester?: string | undefined;
+  readonly user?: string | undefined;
+  readonly pairingId?: string | undefined;
+  readonly requestId?: string | undefined;
+  readonly deviceId?: string | undefined;
+  readonly detail?: string | undefined;
 }
 
 export interface AuditLog {
