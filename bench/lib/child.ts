@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 export interface ChildServer<TInfo> {
   readonly info: TInfo;
+  /** Process id (of valgrind's process when the child runs under callgrind). */
+  readonly pid: number | undefined;
   /** Sends a command to the child and resolves with its answer. */
   call<T>(command: string, args?: unknown): Promise<T>;
   /** CPU time (user + system, all threads) the child used so far, in microseconds. */
@@ -30,19 +32,33 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
+/**
+ * How a child runs: `BENCH_CHILD_PROF=<name>` adds `--cpu-prof`;
+ * `BENCH_CHILD_CALLGRIND=<name>` runs it under `valgrind --tool=callgrind`
+ * (counters zeroed and dumped with `callgrind_control`, see
+ * bench/login-instructions.ts), writing to test-output/callgrind/.
+ */
+function launchOptions(name: string): { execPath?: string; execArgv: string[] } {
+  if (process.env['BENCH_CHILD_CALLGRIND'] === name) {
+    return {
+      execPath: 'valgrind',
+      execArgv: ['--tool=callgrind', '--callgrind-out-file=test-output/callgrind/%p.out', process.execPath],
+    };
+  }
+  return { execArgv: process.env['BENCH_CHILD_PROF'] === name ? ['--cpu-prof', '--cpu-prof-dir=test-output/bench-profiles'] : [] };
+}
+
 /** Starts `build/bench/servers/<name>.js` with `args` (JSON) and waits until it is ready. */
 export async function startChild<TInfo>(name: string, args: unknown = {}, timeoutMs = 20_000): Promise<ChildServer<TInfo>> {
   const script = fileURLToPath(new URL(`../servers/${name}.js`, import.meta.url));
-  const child = fork(script, [JSON.stringify(args)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: process.env['BENCH_CHILD_PROF'] === name ? ['--cpu-prof', '--cpu-prof-dir=test-output/bench-profiles'] : [],
-  });
+  const child = fork(script, [JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...launchOptions(name) });
   running.add(child);
   child.once('exit', () => running.delete(child));
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   const info = await new Promise<TInfo>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bench server ${name} did not start within ${timeoutMs} ms`)), timeoutMs);
+    const limit = process.env['BENCH_CHILD_CALLGRIND'] === name ? Math.max(timeoutMs, 300_000) : timeoutMs;
+    const timer = setTimeout(() => reject(new Error(`bench server ${name} did not start within ${limit} ms`)), limit);
     child.on('message', (message: { type?: string; info?: TInfo } & ReplyMessage) => {
       if (message.type === 'ready') {
         clearTimeout(timer);
@@ -72,6 +88,7 @@ export async function startChild<TInfo>(name: string, args: unknown = {}, timeou
   };
   return {
     info,
+    pid: child.pid,
     call,
     async cpuMicros() {
       const usage = await call<NodeJS.CpuUsage>('cpu');

@@ -24,9 +24,15 @@ function hmacSha1(baseString: string, key: string): string {
   return createHmac('sha1', key).update(baseString, 'utf8').digest('base64');
 }
 
+/** The characters `encodeURIComponent` keeps that RFC 3986 encodes. */
+const SUB_DELIMS = /[!'()*]/;
+const SUB_DELIMS_ALL = /[!'()*]/g;
+
 /** RFC 3986 percent-encoding (unreserved `A-Za-z0-9-._~` kept, UTF-8, upper-case hex). */
 export function percentEncode(value: string): string {
-  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const encoded = encodeURIComponent(value);
+  // Most values (ids, names, nonces) have none of them: skip the replace and its allocations.
+  return SUB_DELIMS.test(encoded) ? encoded.replace(SUB_DELIMS_ALL, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : encoded;
 }
 
 /** `a=1&b=2` with RFC 3986 encoding, unambiguous for any form or query decoder. */
@@ -52,6 +58,11 @@ export function createRequestSigner(
   // use crypto-random nonces and the (injectable) clock instead.
   oauth.getNonce = nonce;
   oauth.getTimeStamp = () => Math.floor(clock() / 1000);
+  // The same RFC 3986 encoding as oauth-1.0a's (five regex passes per string), in one pass or none.
+  oauth.percentEncode = percentEncode;
+  // Two-legged: no token secret ever, so the HMAC key (`<encoded secret>&`) is the same for every request.
+  const signingKey = oauth.getSigningKey('');
+  oauth.getSigningKey = () => signingKey;
 
   return {
     authorize(method, url, params) {

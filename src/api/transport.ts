@@ -122,6 +122,8 @@ export function createTransport(options: ResolvedToopherApiOptions, seams: Trans
     throwHttpErrors: true,
     responseType: 'buffer',
   });
+  // POSTs get their method and form content type from their own instance, not merged in per call.
+  const postClient: Got = client.extend({ method: 'POST', headers: FORM_HEADERS });
 
   return {
     async send(call) {
@@ -133,12 +135,10 @@ export function createTransport(options: ResolvedToopherApiOptions, seams: Trans
       debug('%s %s', method, endpoint);
       let tooLarge = false;
       try {
-        const request = client(`${url}${query}`, {
-          method,
-          context: { [CALL]: signed },
-          ...(isGet ? {} : { body: encodeParams(params), headers: FORM_HEADERS }),
-          ...(signal === undefined ? {} : { signal }),
-        });
+        const callOptions: { context: Record<string, unknown>; body?: string; signal?: AbortSignal } = { context: { [CALL]: signed } };
+        if (!isGet) callOptions.body = encodeParams(params);
+        if (signal !== undefined) callOptions.signal = signal;
+        const request = (isGet ? client : postClient)(`${url}${query}`, callOptions);
         void request.on('downloadProgress', ({ transferred, total }: Progress) => {
           if (transferred > maxResponseBytes || (total ?? 0) > maxResponseBytes) {
             tooLarge = true;

@@ -80,7 +80,13 @@ const wireResetLink = z.looseObject({
 type WireUser = z.output<typeof wireUser>;
 type WireTerminal = z.output<typeof wireTerminal>;
 
+/**
+ * The parsed JSON object itself (JSON.parse made it, nobody else holds it).
+ * Every caller passes a value its schema already checked to be an object;
+ * anything else still goes through zod and fails there.
+ */
 function raw(value: unknown): RawJson {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as RawJson;
   return rawObject.parse(value);
 }
 
