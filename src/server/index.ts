@@ -74,6 +74,7 @@ export async function createToopherServer(options: ToopherServerOptions): Promis
     app.get('/health', healthHandler({ probe: async () => void (await state.run(() => undefined)), log }));
     app.use(
       '/v1',
+      rateLimit({ name: 'api-ip', count: (k, w) => backend.count(k, w), key: clientBucket, limit: resolved.rateLimits.apiPerMinutePerIp, windowMs: 60_000, errorShape: 'toopher', log }),
       rateLimit({ name: 'api', count: (k, w) => backend.count(k, w), key: requesterBucket, limit: resolved.rateLimits.apiPerMinutePerRequester, windowMs: 60_000, errorShape: 'toopher', log }),
       createApiRouter({
         state,

@@ -30,6 +30,7 @@ export interface ToopherServerOptions {
   readonly push?: { readonly subject: string; readonly allowInsecureLoopbackEndpoints?: boolean; readonly timeoutMs?: number } | false;
   readonly rateLimits?: {
     readonly apiPerMinutePerRequester?: number;
+    readonly apiPerMinutePerIp?: number;
     readonly devicePerMinutePerIp?: number;
     readonly registrationsPerHourPerIp?: number;
   };
@@ -73,6 +74,8 @@ const schema = z.object({
   rateLimits: z
     .object({
       apiPerMinutePerRequester: z.number().int().positive().default(6_000),
+      // Unsigned or forged calls cost a transaction each before the signature check refuses them.
+      apiPerMinutePerIp: z.number().int().positive().default(12_000),
       devicePerMinutePerIp: z.number().int().positive().default(300),
       registrationsPerHourPerIp: z.number().int().positive().default(30),
     })
