@@ -5,114 +5,57 @@
  * It lives in test/integration, not test/e2e, because it imports the server from src.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import express from 'express';
 import { generateSync } from 'otplib';
 import type { Page } from 'playwright-core';
-import type { SandboxStore } from '../../src/sandbox/store/sandbox-store.js';
 import { serveApp } from '../../src/server/device/app-routes.js';
 import { deviceIdOf } from '../../src/server/device/device-auth.js';
 import { createDeviceRouter } from '../../src/server/device/device-routes.js';
-import type { DeviceService } from '../../src/server/device/device-service.js';
-import { stateDeviceService } from '../../src/server/device/state-device-service.js';
 import { parsePushSubscription } from '../../src/server/push/subscription.js';
-import { openState, type OpenedState } from '../../src/server/state.js';
+import { DeviceState, type Paired } from '../helpers/device-state.js';
 import { browserPool, screenshot } from '../helpers/e2e-app.js';
 import { close, listen } from '../helpers/listen.js';
 import { skipUnlessChromium } from '../helpers/requirements.js';
 
 const skip = skipUnlessChromium();
 const browsers = browserPool();
-let dir = '';
-let files = 0;
-/** Every database opened; the last is the server's current one. */
-const databases: OpenedState[] = [];
-let service: DeviceService;
-const current = (): OpenedState => databases[databases.length - 1] as OpenedState;
+const state = new DeviceState();
 const server = createServer(
   express()
     .use(
       '/device/v1',
       createDeviceRouter({
         parsePushSubscription: (value) => parsePushSubscription(value, { allowInsecureLoopbackEndpoints: true }),
-        // Forwards to the current database, so a test can give the server an empty one.
-        service: {
-          registerDevice: (...a) => service.registerDevice(...a),
-          devicePublicKey: (...a) => service.devicePublicKey(...a),
-          createDevicePhrase: (...a) => service.createDevicePhrase(...a),
-          deviceState: (...a) => service.deviceState(...a),
-          deviceRespondToPairing: (...a) => service.deviceRespondToPairing(...a),
-          deviceClaimQr: (...a) => service.deviceClaimQr(...a),
-          deviceOtpSecret: (...a) => service.deviceOtpSecret(...a),
-          deviceRemovePairing: (...a) => service.deviceRemovePairing(...a),
-          deviceRespondToRequest: (...a) => service.deviceRespondToRequest(...a),
-          setDevicePushSubscription: (...a) => service.setDevicePushSubscription(...a),
-        },
+        service: state.service,
         vapidPublicKey: () => null,
         pollIntervalMs: 1000,
-        claim: (key, ttl) => current().backend.claim(key, ttl),
+        claim: state.claim,
       }),
     )
     .use('/app', serveApp()),
 );
 let base = '';
 
-/** Makes the server use a new, empty database (the old one stays open for requests still in flight). */
-async function newDatabase(): Promise<void> {
-  databases.push(await openState({ sqlite: join(dir, `state-${++files}.db`) }));
-  service = stateDeviceService(current().state);
-}
-
 before(async () => {
   if (skip !== false) return;
-  dir = mkdtempSync(join(tmpdir(), 'toopher-device-app-'));
-  await newDatabase();
+  await state.newDatabase();
   base = await listen(server);
 });
 after(async () => {
   await browsers.close();
   if (base !== '') await close(server);
-  for (const opened of databases) await opened.close();
-  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  await state.close();
 });
-
-function run<T>(fn: (store: SandboxStore) => T): Promise<T> {
-  return current().state.run(fn);
-}
-
-interface Paired {
-  readonly consumerKey: string;
-  readonly pairingId: string;
-}
 
 /** A new requester's `pairings/create` with the phrase the app shows: a pending pairing for this device. */
 async function pairWithShownPhrase(page: Page, requester: string, userName: string): Promise<Paired> {
-  const phrase = (await page.locator('#phrase').filter({ hasText: /\S/ }).textContent()) ?? '';
-  return run((store) => {
-    const consumerKey = store.createRequester(requester).key;
-    return { consumerKey, pairingId: store.createPairingWithPhrase(consumerKey, phrase, { name: userName }).id };
-  });
-}
-
-/** `authentication_requests/initiate` by pairing id. */
-function initiate(paired: Paired, terminalName: string, actionName: string, automationAllowed = true) {
-  return run((store) => store.initiate(paired.consumerKey, { pairingId: paired.pairingId, terminalName, actionName, automationAllowed }));
-}
-
-function requestOf(paired: Paired, requestId: string) {
-  return run((store) => store.getAuthenticationRequest(paired.consumerKey, requestId));
-}
-
-function pairingOf(paired: Paired) {
-  return run((store) => store.getPairing(paired.consumerKey, paired.pairingId));
+  return state.pairByPhrase((await page.locator('#phrase').filter({ hasText: /\S/ }).textContent()) ?? '', requester, userName);
 }
 
 function otpSecretOf(deviceId: string, paired: Paired): Promise<string> {
-  return run((store) => store.devices.otpSecret(deviceId, paired.pairingId));
+  return state.run((store) => store.devices.otpSecret(deviceId, paired.pairingId));
 }
 
 async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
@@ -172,7 +115,7 @@ test('first open: a non-extractable P-256 key in IndexedDB, registered by its ha
   assert.deepEqual(key.usages, ['sign']);
   assert.equal(key.registered, true);
   assert.equal(deviceIdOf(key.publicKey), deviceId);
-  assert.equal(await run((store) => store.devices.publicKey(deviceId)), key.publicKey);
+  assert.equal(await state.run((store) => store.devices.publicKey(deviceId)), key.publicKey);
 
   const phrase = { phrase: (await page.locator('#phrase').textContent()) ?? '' };
   const widths = await page.evaluate<{ page: number; viewport: number }>('({ page: document.documentElement.scrollWidth, viewport: window.innerWidth })');
@@ -204,11 +147,11 @@ test('first open: a non-extractable P-256 key in IndexedDB, registered by its ha
   await page.locator('#phrase').filter({ hasNotText: phrase.phrase }).waitFor();
   // A new phrase replaces the device's old one: a website can pair with the shown one only, for this device.
   await assert.rejects(
-    run((store) => store.createPairingWithPhrase(store.createRequester('Late Shop').key, phrase.phrase, { name: 'erin' })),
+    state.run((store) => store.createPairingWithPhrase(store.createRequester('Late Shop').key, phrase.phrase, { name: 'erin' })),
     /No pending pairing requests with specified pairing_phrase/,
   );
   const paired = await pairWithShownPhrase(page, 'Example Bank', 'erin');
-  const listed = await run((store) => store.devices.state(deviceId).pairings.map((p) => [p.id, p.status]));
+  const listed = await state.run((store) => store.devices.state(deviceId).pairings.map((p) => [p.id, p.status]));
   assert.deepEqual(listed, [[paired.pairingId, 'pending']]);
   await page.getByRole('button', { name: 'Accept' }).waitFor();
   assert.deepEqual(problems, []);
@@ -219,9 +162,9 @@ test('accept a pairing, then grant a request with a signed request the server ve
   const pairing = await pairWithShownPhrase(page, 'Example Bank', 'alice@example.com');
   await page.getByRole('button', { name: 'Accept' }).click();
   await page.getByRole('status').filter({ hasText: 'Paired with Example Bank.' }).waitFor();
-  assert.equal((await pairingOf(pairing)).enabled, true);
+  assert.equal((await state.pairingOf(pairing)).enabled, true);
 
-  const locked = await initiate(pairing, 'Chrome on Linux', 'Transfer money', false);
+  const locked = await state.initiate(pairing, 'Chrome on Linux', 'Transfer money', false);
   const card = page.locator(`li[data-request-id="${locked.id}"]`);
   await card.waitFor();
   assert.equal(await card.getByRole('button', { name: 'Always for this terminal and action' }).count(), 0);
@@ -230,28 +173,28 @@ test('accept a pairing, then grant a request with a signed request the server ve
   const decided = page.waitForResponse((r) => r.url().endsWith(`/device/v1/requests/${locked.id}/decision`));
   await card.getByRole('button', { name: 'Grant' }).click();
   assert.equal((await decided).status(), 200);
-  assert.deepEqual(await requestOf(pairing, locked.id).then((r) => [r.pending, r.granted]), [false, true]);
+  assert.deepEqual(await state.requestOf(pairing, locked.id).then((r) => [r.pending, r.granted]), [false, true]);
   await card.waitFor({ state: 'detached' });
 
-  const open = await initiate(pairing, 'Chrome on Linux', 'Log In');
+  const open = await state.initiate(pairing, 'Chrome on Linux', 'Log In');
   await page.getByRole('button', { name: 'Always for this terminal and action' }).click();
   await page.locator(`li[data-request-id="${open.id}"]`).waitFor({ state: 'detached' });
   // This answer was the user's own; "always" decides the next request for this terminal and action.
-  assert.deepEqual(await requestOf(pairing, open.id).then((r) => [r.pending, r.granted, r.automated]), [false, true, false]);
-  const next = await initiate(pairing, 'Chrome on Linux', 'Log In');
+  assert.deepEqual(await state.requestOf(pairing, open.id).then((r) => [r.pending, r.granted, r.automated]), [false, true, false]);
+  const next = await state.initiate(pairing, 'Chrome on Linux', 'Log In');
   assert.deepEqual([next.pending, next.granted, next.automated], [false, true, true]);
 
-  const denied = await initiate(pairing, 'Firefox on Windows', 'Log In');
+  const denied = await state.initiate(pairing, 'Firefox on Windows', 'Log In');
   await page.locator(`li[data-request-id="${denied.id}"]`).getByRole('button', { name: 'Deny' }).click();
   await page.locator(`li[data-request-id="${denied.id}"]`).waitFor({ state: 'detached' });
-  assert.deepEqual(await requestOf(pairing, denied.id).then((r) => [r.pending, r.granted]), [false, false]);
+  assert.deepEqual(await state.requestOf(pairing, denied.id).then((r) => [r.pending, r.granted]), [false, false]);
   assert.deepEqual(problems, []);
 });
 
 test('the OTP shown equals the server-side TOTP of the same secret, and Remove removes the pairing', { skip }, async (t) => {
   const { page, deviceId, problems } = await openApp(t);
   const pairing = await pairWithShownPhrase(page, 'Example Bank', 'bob');
-  await run((store) => store.devices.respondToPairing(deviceId, pairing.pairingId, true));
+  await state.run((store) => store.devices.respondToPairing(deviceId, pairing.pairingId, true));
   const secret = await otpSecretOf(deviceId, pairing);
   const otp = page.locator(`[data-otp-for="${pairing.pairingId}"]`);
   await otp.filter({ hasText: /^\d{6}$/ }).waitFor();
@@ -276,11 +219,11 @@ test('the OTP shown equals the server-side TOTP of the same secret, and Remove r
 
   const remove = page.locator(`li[data-pairing-id="${pairing.pairingId}"]`).getByRole('button', { name: 'Remove' });
   await remove.click();
-  assert.equal((await pairingOf(pairing)).deactivated, false, 'the first tap only asks to confirm');
+  assert.equal((await state.pairingOf(pairing)).deactivated, false, 'the first tap only asks to confirm');
   await page.getByRole('button', { name: 'Tap again to remove' }).click();
   await page.getByRole('status').filter({ hasText: 'Pairing removed.' }).waitFor();
   // Removed on the phone: the website sees the pairing deactivated (it is kept, not deleted).
-  assert.deepEqual(await pairingOf(pairing).then((p) => [p.deactivated, p.reason]), [true, 'Removed on the phone']);
+  assert.deepEqual(await state.pairingOf(pairing).then((p) => [p.deactivated, p.reason]), [true, 'Removed on the phone']);
   assert.deepEqual(problems, []);
 });
 
@@ -304,26 +247,23 @@ test('a phone whose clock is an hour off still signs in-window requests and show
 
 test('a device the server forgot (its database replaced by an empty one) registers again with the same key', { skip }, async (t) => {
   const { deviceId, problems } = await openApp(t);
-  const publicKey = await run((store) => store.devices.publicKey(deviceId));
+  const publicKey = await state.run((store) => store.devices.publicKey(deviceId));
   assert.notEqual(publicKey, undefined);
-  await newDatabase();
-  assert.equal(await run((store) => store.devices.publicKey(deviceId)), undefined);
+  await state.newDatabase();
+  assert.equal(await state.run((store) => store.devices.publicKey(deviceId)), undefined);
   // The next poll (every second) finds it unknown and registers again.
-  await waitUntil(async () => (await run((store) => store.devices.publicKey(deviceId))) !== undefined);
-  assert.equal(await run((store) => store.devices.publicKey(deviceId)), publicKey);
+  await waitUntil(async () => (await state.run((store) => store.devices.publicKey(deviceId))) !== undefined);
+  assert.equal(await state.run((store) => store.devices.publicKey(deviceId)), publicKey);
   assert.deepEqual(problems.filter((p) => !p.includes('401')), []);
 });
 
 test('a #qr= link claims the QR pairing for this device and is cleared from the address', { skip }, async (t) => {
   // `pairings/create/qr`, and the code's content as the website shows it.
-  const { consumerKey, qr } = await run((store) => {
-    const key = store.createRequester('Example Shop').key;
-    return { consumerKey: key, qr: store.devices.qrCode(store.createPairingForQr(key, 'carol').id) };
-  });
+  const qr = await state.pairByQr('Example Shop', 'carol');
   const { page, deviceId, problems } = await openApp(t, `#qr=${qr.pairingId}.${qr.secret}`);
   await page.getByRole('status').filter({ hasText: 'Paired with Example Shop as carol.' }).waitFor();
-  assert.equal((await pairingOf({ consumerKey, pairingId: qr.pairingId })).enabled, true);
-  assert.deepEqual(await run((store) => store.devices.state(deviceId).pairings.map((p) => p.id)), [qr.pairingId]);
+  assert.equal((await state.pairingOf(qr)).enabled, true);
+  assert.deepEqual(await state.run((store) => store.devices.state(deviceId).pairings.map((p) => p.id)), [qr.pairingId]);
   assert.equal(await page.evaluate<string>('location.hash'), '');
   await page.locator(`[data-otp-for="${qr.pairingId}"]`).filter({ hasText: /^\d{6}$/ }).waitFor();
 

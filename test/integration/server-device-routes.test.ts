@@ -5,30 +5,22 @@
  */
 import assert from 'node:assert/strict';
 import { createECDH, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import express from 'express';
 import { generateSync } from 'otplib';
-import type { StateAccess } from '../../src/sandbox/store/state-access.js';
 import { createDeviceRouter } from '../../src/server/device/device-routes.js';
-import type { DeviceAuditEvent, DeviceService } from '../../src/server/device/device-service.js';
-import { stateDeviceService } from '../../src/server/device/state-device-service.js';
+import type { DeviceAuditEvent } from '../../src/server/device/device-service.js';
 import { parsePushSubscription } from '../../src/server/push/subscription.js';
-import { openState, type OpenedState } from '../../src/server/state.js';
 import { TestDevice } from '../helpers/device-signer.js';
+import { DeviceState, type Paired } from '../helpers/device-state.js';
 import { close, listen } from '../helpers/listen.js';
 
 const now = 1_800_000_000_000;
 const times = { clock: () => now, pendingTimeoutMs: 5 * 60_000, pairingTimeoutMs: 10 * 60_000, phraseTimeoutMs: 10 * 60_000 };
-let dir: string;
-let files = 0;
-let opened: OpenedState;
-let state: StateAccess;
-let service: DeviceService;
+// Each test starts on an empty database.
+const state = new DeviceState(times);
 const events: DeviceAuditEvent[] = [];
 const errors: unknown[] = [];
 const server = createServer(
@@ -37,23 +29,11 @@ const server = createServer(
       '/device/v1',
       createDeviceRouter({
         parsePushSubscription: (value) => parsePushSubscription(value, { allowInsecureLoopbackEndpoints: true }),
-        // Forwards to the current test's state, so each test starts from an empty database.
-        service: {
-          registerDevice: (...a) => service.registerDevice(...a),
-          devicePublicKey: (...a) => service.devicePublicKey(...a),
-          createDevicePhrase: (...a) => service.createDevicePhrase(...a),
-          deviceState: (...a) => service.deviceState(...a),
-          deviceRespondToPairing: (...a) => service.deviceRespondToPairing(...a),
-          deviceClaimQr: (...a) => service.deviceClaimQr(...a),
-          deviceOtpSecret: (...a) => service.deviceOtpSecret(...a),
-          deviceRemovePairing: (...a) => service.deviceRemovePairing(...a),
-          deviceRespondToRequest: (...a) => service.deviceRespondToRequest(...a),
-          setDevicePushSubscription: (...a) => service.setDevicePushSubscription(...a),
-        },
+        service: state.service,
         vapidPublicKey: () => 'BPUBLIC',
         pollIntervalMs: 2000,
         clock: () => now,
-        claim: (key, ttl) => opened.backend.claim(key, ttl),
+        claim: state.claim,
         onDecision: (e) => void events.push(e),
         onPairingChange: (e) => void events.push(e),
         onError: (e) => void errors.push(e),
@@ -63,21 +43,18 @@ const server = createServer(
 let base: string;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'toopher-device-routes-'));
   base = await listen(server);
 });
 after(async () => {
   await close(server);
-  rmSync(dir, { recursive: true, force: true });
+  await state.close();
 });
 beforeEach(async () => {
-  opened = await openState({ sqlite: join(dir, `state-${++files}.db`) }, times);
-  state = opened.state;
-  service = stateDeviceService(state);
+  await state.newDatabase();
   events.length = 0;
   errors.length = 0;
 });
-afterEach(() => opened.close());
+afterEach(() => state.opened.close());
 
 interface Answer {
   readonly status: number;
@@ -105,18 +82,10 @@ async function registered(): Promise<TestDevice> {
   return device;
 }
 
-interface Paired {
-  readonly consumerKey: string;
-  readonly pairingId: string;
-}
-
-/** A requester's `pairings/create` with the phrase `phrase` (a fresh one of the device by default): pending. */
-function pairByPhrase(deviceId: string, requester: string, userName: string, phrase?: string): Promise<Paired> {
-  return state.run((store) => {
-    const consumerKey = store.createRequester(requester).key;
-    const shown = phrase ?? store.devices.createPhrase(deviceId).phrase;
-    return { consumerKey, pairingId: store.createPairingWithPhrase(consumerKey, shown, { name: userName }).id };
-  });
+/** A new requester pairs with a fresh phrase of the device: pending. */
+async function pairByPhrase(deviceId: string, requester: string, userName: string): Promise<Paired> {
+  const { phrase } = await state.run((store) => store.devices.createPhrase(deviceId));
+  return state.pairByPhrase(phrase, requester, userName);
 }
 
 /** A pairing the device already accepted. */
@@ -124,19 +93,6 @@ async function enabledPairing(deviceId: string, requester: string, userName: str
   const paired = await pairByPhrase(deviceId, requester, userName);
   await state.run((store) => store.devices.respondToPairing(deviceId, paired.pairingId, true));
   return paired;
-}
-
-/** `authentication_requests/initiate` by pairing id: a pending request's id (or an automated decision). */
-function initiate(paired: Paired, terminalName: string, actionName: string, automationAllowed = true) {
-  return state.run((store) => store.initiate(paired.consumerKey, { pairingId: paired.pairingId, terminalName, actionName, automationAllowed }));
-}
-
-function requestOf(paired: Paired, requestId: string) {
-  return state.run((store) => store.getAuthenticationRequest(paired.consumerKey, requestId));
-}
-
-function pairingOf(paired: Paired) {
-  return state.run((store) => store.getPairing(paired.consumerKey, paired.pairingId));
 }
 
 /** The code the server accepts now for the pairing (what `otp_auth` checks). */
@@ -168,7 +124,7 @@ describe('device router', () => {
   test('unsigned, unknown-device and replayed requests get 401 and change nothing', async () => {
     const device = await registered();
     const pairing = await enabledPairing(device.deviceId, 'Bank', 'alice');
-    const request = await initiate(pairing, 'Laptop', 'Log In');
+    const request = await state.initiate(pairing, 'Laptop', 'Log In');
     const path = `/device/v1/requests/${request.id}/decision`;
     assert.equal((await send(path, { method: 'POST', body: '{"grant":true}' })).status, 401);
     const stranger = await TestDevice.create();
@@ -178,10 +134,10 @@ describe('device router', () => {
     const headers = { ...(await device.sign('POST', path, text, now)), 'content-type': 'application/json' };
     const tampered = await send(path, { method: 'POST', headers, body: JSON.stringify({ grant: true }) });
     assert.equal(tampered.status, 401);
-    assert.equal((await requestOf(pairing, request.id)).pending, true);
+    assert.equal((await state.requestOf(pairing, request.id)).pending, true);
 
     assert.equal((await send(path, { method: 'POST', headers, body: text })).status, 200);
-    assert.deepEqual(await requestOf(pairing, request.id).then((r) => [r.pending, r.granted]), [false, false]);
+    assert.deepEqual(await state.requestOf(pairing, request.id).then((r) => [r.pending, r.granted]), [false, false]);
     const replay = await send(path, { method: 'POST', headers, body: text });
     assert.deepEqual([replay.status, replay.body], [401, { error: 'This nonce was already used.' }]);
     assert.equal(replay.headers.get('cache-control'), 'no-store');
@@ -192,16 +148,16 @@ describe('device router', () => {
     // A pending pairing to accept, and an accepted one with a pending request (initiate needs an enabled pairing).
     const waiting = await pairByPhrase(alice.deviceId, 'Shop', 'alice');
     const pairing = await enabledPairing(alice.deviceId, 'Bank', 'alice');
-    const request = await initiate(pairing, 'Laptop', 'Log In');
+    const request = await state.initiate(pairing, 'Laptop', 'Log In');
     assert.equal((await signed(mallory, 'POST', `/device/v1/pairings/${waiting.pairingId}/decision`, { accept: true })).status, 404);
     assert.equal((await signed(mallory, 'POST', `/device/v1/requests/${request.id}/decision`, { grant: true })).status, 404);
     assert.equal((await signed(mallory, 'GET', `/device/v1/pairings/${pairing.pairingId}/otp-secret`)).status, 404);
     assert.equal((await signed(mallory, 'DELETE', `/device/v1/pairings/${pairing.pairingId}`)).status, 404);
     const seen = (await signed(mallory, 'GET', '/device/v1/state')).body as { pairings: unknown[]; requests: unknown[] };
     assert.deepEqual([seen.pairings, seen.requests], [[], []]);
-    assert.equal((await pairingOf(waiting)).pending, true);
-    assert.deepEqual(await pairingOf(pairing).then((p) => [p.enabled, p.deactivated]), [true, false]);
-    assert.equal((await requestOf(pairing, request.id)).pending, true);
+    assert.equal((await state.pairingOf(waiting)).pending, true);
+    assert.deepEqual(await state.pairingOf(pairing).then((p) => [p.enabled, p.deactivated]), [true, false]);
+    assert.equal((await state.requestOf(pairing, request.id)).pending, true);
     const own = (await signed(alice, 'GET', '/device/v1/state')).body as { pairings: Array<{ id: string }>; requests: Array<{ id: string }> };
     assert.deepEqual(own.pairings.map((p) => p.id).sort(), [waiting.pairingId, pairing.pairingId].sort());
     assert.deepEqual(own.requests.map((r) => r.id), [request.id]);
@@ -213,12 +169,12 @@ describe('device router', () => {
     assert.equal(phrase.status, 200);
     assert.equal((phrase.body as { expiresAt: number }).expiresAt, now + times.phraseTimeoutMs);
     // The website sends the phrase the app shows (`pairings/create`): the pairing waits for this device.
-    const pairing = await pairByPhrase(device.deviceId, 'Bank', 'alice', (phrase.body as { phrase: string }).phrase);
-    assert.equal((await pairingOf(pairing)).pending, true);
+    const pairing = await state.pairByPhrase((phrase.body as { phrase: string }).phrase, 'Bank', 'alice');
+    assert.equal((await state.pairingOf(pairing)).pending, true);
 
     const accepted = await signed(device, 'POST', `/device/v1/pairings/${pairing.pairingId}/decision`, { accept: true });
     assert.equal((accepted.body as { pairing: { status: string } }).pairing.status, 'enabled');
-    assert.equal((await pairingOf(pairing)).enabled, true);
+    assert.equal((await state.pairingOf(pairing)).enabled, true);
     const again = await signed(device, 'POST', `/device/v1/pairings/${pairing.pairingId}/decision`, { accept: false });
     assert.equal(again.status, 409);
     const otp = await signed(device, 'GET', `/device/v1/pairings/${pairing.pairingId}/otp-secret`);
@@ -226,24 +182,24 @@ describe('device router', () => {
     assert.deepEqual(format, { digits: 6, period: 30, algorithm: 'SHA1' });
     assert.equal(generateSync({ secret: otpSecret, epoch: now / 1000 }), await serverOtp(pairing.pairingId));
 
-    const locked = await initiate(pairing, 'Laptop', 'Transfer', false);
+    const locked = await state.initiate(pairing, 'Laptop', 'Transfer', false);
     const refused = await signed(device, 'POST', `/device/v1/requests/${locked.id}/decision`, { grant: true, automate: true });
     assert.equal(refused.status, 409);
-    assert.equal((await requestOf(pairing, locked.id)).pending, true);
+    assert.equal((await state.requestOf(pairing, locked.id)).pending, true);
     const granted = await signed(device, 'POST', `/device/v1/requests/${locked.id}/decision`, { grant: true });
     assert.equal((granted.body as { status: string }).status, 'granted');
-    assert.deepEqual(await requestOf(pairing, locked.id).then((r) => [r.pending, r.granted]), [false, true]);
+    assert.deepEqual(await state.requestOf(pairing, locked.id).then((r) => [r.pending, r.granted]), [false, true]);
     assert.equal((await signed(device, 'POST', `/device/v1/requests/${locked.id}/decision`, { grant: false })).status, 409);
-    const open = await initiate(pairing, 'Laptop', 'Log In');
+    const open = await state.initiate(pairing, 'Laptop', 'Log In');
     await signed(device, 'POST', `/device/v1/requests/${open.id}/decision`, { grant: true, automate: true });
     // The answer itself was the user's; "always" applies to the next request for this terminal and action.
-    assert.deepEqual(await requestOf(pairing, open.id).then((r) => [r.granted, r.automated]), [true, false]);
-    const next = await initiate(pairing, 'Laptop', 'Log In');
+    assert.deepEqual(await state.requestOf(pairing, open.id).then((r) => [r.granted, r.automated]), [true, false]);
+    const next = await state.initiate(pairing, 'Laptop', 'Log In');
     assert.deepEqual([next.pending, next.granted, next.automated], [false, true, true]);
 
     const removed = await signed(device, 'DELETE', `/device/v1/pairings/${pairing.pairingId}`);
     assert.equal(removed.status, 204);
-    assert.deepEqual(await pairingOf(pairing).then((p) => [p.deactivated, p.reason]), [true, 'Removed on the phone']);
+    assert.deepEqual(await state.pairingOf(pairing).then((p) => [p.deactivated, p.reason]), [true, 'Removed on the phone']);
     assert.deepEqual(((await signed(device, 'GET', '/device/v1/state')).body as { pairings: unknown[] }).pairings, []);
     assert.equal((await signed(device, 'GET', `/device/v1/pairings/${pairing.pairingId}/otp-secret`)).status, 404);
     assert.deepEqual(
@@ -262,18 +218,15 @@ describe('device router', () => {
   test('QR claim binds the pairing to the first device with the secret', async () => {
     const [first, second] = [await registered(), await registered()];
     // `pairings/create/qr`, and the code's content as the website shows it.
-    const { consumerKey, qr } = await state.run((store) => {
-      const key = store.createRequester('Bank').key;
-      return { consumerKey: key, qr: store.devices.qrCode(store.createPairingForQr(key, 'bob').id) };
-    });
-    const paired = { consumerKey, pairingId: qr.pairingId };
+    const paired = await state.pairByQr('Bank', 'bob');
+    const qr = { pairingId: paired.pairingId, secret: paired.secret };
     assert.equal((await signed(first, 'POST', '/device/v1/qr', { pairingId: qr.pairingId, secret: 'wrong' })).status, 404);
-    assert.equal((await pairingOf(paired)).pending, true);
+    assert.equal((await state.pairingOf(paired)).pending, true);
     const claim = await signed(first, 'POST', '/device/v1/qr', qr);
     assert.equal(claim.status, 200);
     const { otpSecret } = claim.body as { otpSecret: string };
     assert.equal(generateSync({ secret: otpSecret, epoch: now / 1000 }), await serverOtp(qr.pairingId));
-    assert.equal((await pairingOf(paired)).enabled, true);
+    assert.equal((await state.pairingOf(paired)).enabled, true);
     // A claimed code is used up: 409 for anyone, including the device that claimed it.
     assert.equal((await signed(second, 'POST', '/device/v1/qr', qr)).status, 409);
     assert.equal((await signed(first, 'POST', '/device/v1/qr', qr)).status, 409);
@@ -285,7 +238,7 @@ describe('device router', () => {
   test('push subscription: stored as JSON text, refused for non-https endpoints, removed with DELETE', async () => {
     const device = await registered();
     const pairing = await enabledPairing(device.deviceId, 'Bank', 'alice');
-    const request = await initiate(pairing, 'Laptop', 'Log In');
+    const request = await state.initiate(pairing, 'Laptop', 'Log In');
     // What the push module reads for a new pending request: the device's stored subscription.
     const targets = () => state.run((store) => store.devices.pushTargets(request.id));
     assert.deepEqual(await targets(), []);
@@ -340,7 +293,7 @@ describe('device router', () => {
 
   test('a fault behind the service (the storage closed) is a 500 without details, reported to onError', async () => {
     const device = await registered();
-    await opened.close();
+    await state.opened.close();
     const answer = await signed(device, 'GET', '/device/v1/state');
     assert.deepEqual([answer.status, answer.body], [500, { error: 'Internal error.' }]);
     assert.equal(errors.length, 1);
