@@ -1,8 +1,8 @@
 /**
- * The phone app (src/server/app) in Chromium against the device router and the app routes.
- * It lives in test/integration, not test/e2e, because it imports the server from src (the
- * `passport-toopher/server` export does not exist yet). STOP-GAP: the router runs over the in-test
- * MemoryDeviceService until the lead's StateAccess-backed DeviceService lands.
+ * The phone app (src/server/app) in Chromium against the device router and the app routes, over the
+ * server's real state (`stateDeviceService` on a SQLite `openState`). Pairings and requests are made
+ * the way the v1 API makes them, and outcomes are read from the state.
+ * It lives in test/integration, not test/e2e, because it imports the server from src.
  */
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -14,29 +14,24 @@ import { serveApp } from '../../src/server/device/app-routes.js';
 import { deviceIdOf } from '../../src/server/device/device-auth.js';
 import { createDeviceRouter } from '../../src/server/device/device-routes.js';
 import { parsePushSubscription } from '../../src/server/push/subscription.js';
+import { DeviceState, type Paired } from '../helpers/device-state.js';
 import { browserPool, screenshot } from '../helpers/e2e-app.js';
 import { close, listen } from '../helpers/listen.js';
-import { MemoryDeviceService } from '../helpers/memory-device-service.js';
 import { skipUnlessChromium } from '../helpers/requirements.js';
 
 const skip = skipUnlessChromium();
 const browsers = browserPool();
-const service = new MemoryDeviceService();
-const claimed = new Map<string, number>();
+const state = new DeviceState();
 const server = createServer(
   express()
     .use(
       '/device/v1',
       createDeviceRouter({
         parsePushSubscription: (value) => parsePushSubscription(value, { allowInsecureLoopbackEndpoints: true }),
-        service,
+        service: state.service,
         vapidPublicKey: () => null,
         pollIntervalMs: 1000,
-        claim: (key, ttl) => {
-          if ((claimed.get(key) ?? 0) > Date.now()) return Promise.resolve(false);
-          claimed.set(key, Date.now() + ttl);
-          return Promise.resolve(true);
-        },
+        claim: state.claim,
       }),
     )
     .use('/app', serveApp()),
@@ -44,16 +39,28 @@ const server = createServer(
 let base = '';
 
 before(async () => {
-  if (skip === false) base = await listen(server);
+  if (skip !== false) return;
+  await state.newDatabase();
+  base = await listen(server);
 });
 after(async () => {
   await browsers.close();
   if (base !== '') await close(server);
+  await state.close();
 });
 
-async function waitUntil(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 600 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.ok(condition(), 'condition not met within 30 s');
+/** A new requester's `pairings/create` with the phrase the app shows: a pending pairing for this device. */
+async function pairWithShownPhrase(page: Page, requester: string, userName: string): Promise<Paired> {
+  return state.pairByPhrase((await page.locator('#phrase').filter({ hasText: /\S/ }).textContent()) ?? '', requester, userName);
+}
+
+function otpSecretOf(deviceId: string, paired: Paired): Promise<string> {
+  return state.run((store) => store.devices.otpSecret(deviceId, paired.pairingId));
+}
+
+async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 600 && !(await condition()); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(await condition(), 'condition not met within 30 s');
 }
 
 interface StoredKey {
@@ -108,10 +115,9 @@ test('first open: a non-extractable P-256 key in IndexedDB, registered by its ha
   assert.deepEqual(key.usages, ['sign']);
   assert.equal(key.registered, true);
   assert.equal(deviceIdOf(key.publicKey), deviceId);
-  assert.equal(service.devices.get(deviceId)?.publicKey, key.publicKey);
+  assert.equal(await state.run((store) => store.devices.publicKey(deviceId)), key.publicKey);
 
-  const phrase = service.phrases.find((p) => p.deviceId === deviceId);
-  assert.equal(await page.locator('#phrase').textContent(), phrase?.phrase);
+  const phrase = { phrase: (await page.locator('#phrase').textContent()) ?? '' };
   const widths = await page.evaluate<{ page: number; viewport: number }>('({ page: document.documentElement.scrollWidth, viewport: window.innerWidth })');
   assert.ok(widths.page <= widths.viewport, `page is ${widths.page} px wide in a ${widths.viewport} px viewport`);
 
@@ -138,18 +144,27 @@ test('first open: a non-extractable P-256 key in IndexedDB, registered by its ha
   assert.equal((await page.evaluate<StoredKey>(READ_KEY)).deviceId, deviceId);
   assert.equal(await page.locator('#phrase').textContent(), phrase?.phrase);
   await page.getByRole('button', { name: 'New pairing phrase' }).click();
-  await page.locator('#phrase').filter({ hasNotText: phrase?.phrase ?? '' }).waitFor();
+  await page.locator('#phrase').filter({ hasNotText: phrase.phrase }).waitFor();
+  // A new phrase replaces the device's old one: a website can pair with the shown one only, for this device.
+  await assert.rejects(
+    state.run((store) => store.createPairingWithPhrase(store.createRequester('Late Shop').key, phrase.phrase, { name: 'erin' })),
+    /No pending pairing requests with specified pairing_phrase/,
+  );
+  const paired = await pairWithShownPhrase(page, 'Example Bank', 'erin');
+  const listed = await state.run((store) => store.devices.state(deviceId).pairings.map((p) => [p.id, p.status]));
+  assert.deepEqual(listed, [[paired.pairingId, 'pending']]);
+  await page.getByRole('button', { name: 'Accept' }).waitFor();
   assert.deepEqual(problems, []);
 });
 
 test('accept a pairing, then grant a request with a signed request the server verifies', { skip }, async (t) => {
-  const { page, deviceId, problems } = await openApp(t);
-  const pairing = service.addPhrasePairing(deviceId, 'Example Bank', 'alice@example.com');
+  const { page, problems } = await openApp(t);
+  const pairing = await pairWithShownPhrase(page, 'Example Bank', 'alice@example.com');
   await page.getByRole('button', { name: 'Accept' }).click();
   await page.getByRole('status').filter({ hasText: 'Paired with Example Bank.' }).waitFor();
-  assert.equal(service.pairings.get(pairing.id)?.view.status, 'enabled');
+  assert.equal((await state.pairingOf(pairing)).enabled, true);
 
-  const locked = service.addRequest(pairing.id, 'Chrome on Linux', 'Transfer money', false);
+  const locked = await state.initiate(pairing, 'Chrome on Linux', 'Transfer money', false);
   const card = page.locator(`li[data-request-id="${locked.id}"]`);
   await card.waitFor();
   assert.equal(await card.getByRole('button', { name: 'Always for this terminal and action' }).count(), 0);
@@ -158,27 +173,30 @@ test('accept a pairing, then grant a request with a signed request the server ve
   const decided = page.waitForResponse((r) => r.url().endsWith(`/device/v1/requests/${locked.id}/decision`));
   await card.getByRole('button', { name: 'Grant' }).click();
   assert.equal((await decided).status(), 200);
-  assert.equal(service.requests.get(locked.id)?.view.status, 'granted');
+  assert.deepEqual(await state.requestOf(pairing, locked.id).then((r) => [r.pending, r.granted]), [false, true]);
   await card.waitFor({ state: 'detached' });
 
-  const open = service.addRequest(pairing.id, 'Chrome on Linux', 'Log In');
+  const open = await state.initiate(pairing, 'Chrome on Linux', 'Log In');
   await page.getByRole('button', { name: 'Always for this terminal and action' }).click();
   await page.locator(`li[data-request-id="${open.id}"]`).waitFor({ state: 'detached' });
-  assert.deepEqual([service.requests.get(open.id)?.view.status, service.requests.get(open.id)?.automated], ['granted', true]);
+  // This answer was the user's own; "always" decides the next request for this terminal and action.
+  assert.deepEqual(await state.requestOf(pairing, open.id).then((r) => [r.pending, r.granted, r.automated]), [false, true, false]);
+  const next = await state.initiate(pairing, 'Chrome on Linux', 'Log In');
+  assert.deepEqual([next.pending, next.granted, next.automated], [false, true, true]);
 
-  const denied = service.addRequest(pairing.id, 'Firefox on Windows', 'Log In');
+  const denied = await state.initiate(pairing, 'Firefox on Windows', 'Log In');
   await page.locator(`li[data-request-id="${denied.id}"]`).getByRole('button', { name: 'Deny' }).click();
   await page.locator(`li[data-request-id="${denied.id}"]`).waitFor({ state: 'detached' });
-  assert.equal(service.requests.get(denied.id)?.view.status, 'denied');
+  assert.deepEqual(await state.requestOf(pairing, denied.id).then((r) => [r.pending, r.granted]), [false, false]);
   assert.deepEqual(problems, []);
 });
 
 test('the OTP shown equals the server-side TOTP of the same secret, and Remove removes the pairing', { skip }, async (t) => {
   const { page, deviceId, problems } = await openApp(t);
-  const pairing = service.addPhrasePairing(deviceId, 'Example Bank', 'bob');
-  await service.deviceRespondToPairing(deviceId, pairing.id, true);
-  const secret = service.otpSecretOf(pairing.id);
-  const otp = page.locator(`[data-otp-for="${pairing.id}"]`);
+  const pairing = await pairWithShownPhrase(page, 'Example Bank', 'bob');
+  await state.run((store) => store.devices.respondToPairing(deviceId, pairing.pairingId, true));
+  const secret = await otpSecretOf(deviceId, pairing);
+  const otp = page.locator(`[data-otp-for="${pairing.pairingId}"]`);
   await otp.filter({ hasText: /^\d{6}$/ }).waitFor();
 
   // The page refreshes the code once a second, so it may show the code of up to ~2 s ago.
@@ -199,53 +217,60 @@ test('the OTP shown equals the server-side TOTP of the same secret, and Remove r
   })()`);
   assert.deepEqual(computed, [...times.map((ms) => generateSync({ secret, epoch: ms / 1000 })), '94287082']);
 
-  const remove = page.locator(`li[data-pairing-id="${pairing.id}"]`).getByRole('button', { name: 'Remove' });
+  const remove = page.locator(`li[data-pairing-id="${pairing.pairingId}"]`).getByRole('button', { name: 'Remove' });
   await remove.click();
-  assert.equal(service.pairings.has(pairing.id), true, 'the first tap only asks to confirm');
+  assert.equal((await state.pairingOf(pairing)).deactivated, false, 'the first tap only asks to confirm');
   await page.getByRole('button', { name: 'Tap again to remove' }).click();
   await page.getByRole('status').filter({ hasText: 'Pairing removed.' }).waitFor();
-  assert.equal(service.pairings.has(pairing.id), false);
+  // Removed on the phone: the website sees the pairing deactivated (it is kept, not deleted).
+  assert.deepEqual(await state.pairingOf(pairing).then((p) => [p.deactivated, p.reason]), [true, 'Removed on the phone']);
   assert.deepEqual(problems, []);
 });
 
 test('a phone whose clock is an hour off still signs in-window requests and shows the server-time OTP', { skip }, async (t) => {
   const { page, deviceId, problems } = await openApp(t, '', 3_600_000);
-  const pairing = service.addPhrasePairing(deviceId, 'Example Bank', 'dave');
+  const pairing = await pairWithShownPhrase(page, 'Example Bank', 'dave');
   await page.getByRole('button', { name: 'Accept' }).click();
   await page.getByRole('status').filter({ hasText: 'Paired with Example Bank.' }).waitFor();
-  const otp = page.locator(`[data-otp-for="${pairing.id}"]`);
+  const secret = await otpSecretOf(deviceId, pairing);
+  const otp = page.locator(`[data-otp-for="${pairing.pairingId}"]`);
   await otp.filter({ hasText: /^\d{6}$/ }).waitFor();
   // Let a poll refine the offset from the state's `now` (the Date header has 1 s precision).
   await page.waitForTimeout(1000);
   const before = Date.now() - 3000;
   const shown = await otp.textContent();
   const after = Date.now();
-  const expected = new Set([before, after].map((ms) => generateSync({ secret: service.otpSecretOf(pairing.id), epoch: Math.floor(ms / 1000) })));
+  const expected = new Set([before, after].map((ms) => generateSync({ secret, epoch: Math.floor(ms / 1000) })));
   assert.ok(expected.has(shown ?? ''), `shown ${shown}, server ${[...expected].join(' or ')}`);
   assert.deepEqual(problems, []);
 });
 
-test('a device the server forgot registers again with the same key', { skip }, async (t) => {
+test('a device the server forgot (its database replaced by an empty one) registers again with the same key', { skip }, async (t) => {
   const { deviceId, problems } = await openApp(t);
-  const publicKey = service.devices.get(deviceId)?.publicKey;
-  service.devices.delete(deviceId);
+  const publicKey = await state.run((store) => store.devices.publicKey(deviceId));
+  assert.notEqual(publicKey, undefined);
+  await state.newDatabase();
+  assert.equal(await state.run((store) => store.devices.publicKey(deviceId)), undefined);
   // The next poll (every second) finds it unknown and registers again.
-  await waitUntil(() => service.devices.has(deviceId));
-  assert.equal(service.devices.get(deviceId)?.publicKey, publicKey);
+  await waitUntil(async () => (await state.run((store) => store.devices.publicKey(deviceId))) !== undefined);
+  assert.equal(await state.run((store) => store.devices.publicKey(deviceId)), publicKey);
   assert.deepEqual(problems.filter((p) => !p.includes('401')), []);
 });
 
 test('a #qr= link claims the QR pairing for this device and is cleared from the address', { skip }, async (t) => {
-  const qr = service.addQrPairing('Example Shop', 'carol');
+  // `pairings/create/qr`, and the code's content as the website shows it.
+  const qr = await state.pairByQr('Example Shop', 'carol');
   const { page, deviceId, problems } = await openApp(t, `#qr=${qr.pairingId}.${qr.secret}`);
   await page.getByRole('status').filter({ hasText: 'Paired with Example Shop as carol.' }).waitFor();
-  assert.equal(service.pairings.get(qr.pairingId)?.deviceId, deviceId);
+  assert.equal((await state.pairingOf(qr)).enabled, true);
+  assert.deepEqual(await state.run((store) => store.devices.state(deviceId).pairings.map((p) => p.id)), [qr.pairingId]);
   assert.equal(await page.evaluate<string>('location.hash'), '');
   await page.locator(`[data-otp-for="${qr.pairingId}"]`).filter({ hasText: /^\d{6}$/ }).waitFor();
 
   await page.goto(`${base}/app/#qr=${qr.pairingId}.${qr.secret}`);
+  // The server answers 409 for a claimed code.
   await page.getByRole('status').filter({ hasText: 'This pairing link was already used or has expired.' }).waitFor();
-  assert.deepEqual(problems.filter((p) => !p.includes('404')), []);
+  assert.deepEqual(problems.filter((p) => !p.includes('409')), []);
 });
 
 test('a push shows a notification with the action and requester, and tells the open app', { skip }, async (t) => {

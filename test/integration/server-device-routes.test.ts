@@ -1,53 +1,39 @@
 /**
- * The device router over real HTTP. STOP-GAP: it runs over the in-test MemoryDeviceService until the
- * lead's StateAccess-backed DeviceService lands; the authentication and HTTP behaviour tested here
- * do not depend on which implementation answers.
+ * The device router over real HTTP, over the server's real state: `stateDeviceService` on `openState`
+ * with a SQLite file (one per test). Pairings and requests are made the way the v1 API makes them
+ * (`createPairingWithPhrase`, `createPairingForQr`, `initiate`), and outcomes are read back from the state.
  */
 import assert from 'node:assert/strict';
+import { createECDH, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import express from 'express';
+import { generateSync } from 'otplib';
 import { createDeviceRouter } from '../../src/server/device/device-routes.js';
-import { parsePushSubscription } from '../../src/server/push/subscription.js';
 import type { DeviceAuditEvent } from '../../src/server/device/device-service.js';
+import { parsePushSubscription } from '../../src/server/push/subscription.js';
 import { TestDevice } from '../helpers/device-signer.js';
+import { DeviceState, type Paired } from '../helpers/device-state.js';
 import { close, listen } from '../helpers/listen.js';
-import { MemoryDeviceService } from '../helpers/memory-device-service.js';
 
 const now = 1_800_000_000_000;
-let service: MemoryDeviceService;
-let failNext: Error | undefined;
+const times = { clock: () => now, pendingTimeoutMs: 5 * 60_000, pairingTimeoutMs: 10 * 60_000, phraseTimeoutMs: 10 * 60_000 };
+// Each test starts on an empty database.
+const state = new DeviceState(times);
 const events: DeviceAuditEvent[] = [];
 const errors: unknown[] = [];
-const claimed = new Map<string, number>();
 const server = createServer(
   express()
     .use(
       '/device/v1',
       createDeviceRouter({
         parsePushSubscription: (value) => parsePushSubscription(value, { allowInsecureLoopbackEndpoints: true }),
-        // Forwards to the current test's service, so each test starts from empty state.
-        service: {
-          registerDevice: (...a) => service.registerDevice(...a),
-          devicePublicKey: (...a) => service.devicePublicKey(...a),
-          createDevicePhrase: (...a) => service.createDevicePhrase(...a),
-          deviceState: (...a) => (failNext === undefined ? service.deviceState(...a) : Promise.reject(failNext)),
-          deviceRespondToPairing: (...a) => service.deviceRespondToPairing(...a),
-          deviceClaimQr: (...a) => service.deviceClaimQr(...a),
-          deviceOtpSecret: (...a) => service.deviceOtpSecret(...a),
-          deviceRemovePairing: (...a) => service.deviceRemovePairing(...a),
-          deviceRespondToRequest: (...a) => service.deviceRespondToRequest(...a),
-          setDevicePushSubscription: (...a) => service.setDevicePushSubscription(...a),
-        },
+        service: state.service,
         vapidPublicKey: () => 'BPUBLIC',
         pollIntervalMs: 2000,
         clock: () => now,
-        claim: (key, ttl) => {
-          if ((claimed.get(key) ?? 0) > now) return Promise.resolve(false);
-          claimed.set(key, now + ttl);
-          return Promise.resolve(true);
-        },
+        claim: state.claim,
         onDecision: (e) => void events.push(e),
         onPairingChange: (e) => void events.push(e),
         onError: (e) => void errors.push(e),
@@ -59,12 +45,16 @@ let base: string;
 before(async () => {
   base = await listen(server);
 });
-after(() => close(server));
-beforeEach(() => {
-  service = new MemoryDeviceService(() => now);
+after(async () => {
+  await close(server);
+  await state.close();
+});
+beforeEach(async () => {
+  await state.newDatabase();
   events.length = 0;
   errors.length = 0;
 });
+afterEach(() => state.opened.close());
 
 interface Answer {
   readonly status: number;
@@ -92,6 +82,24 @@ async function registered(): Promise<TestDevice> {
   return device;
 }
 
+/** A new requester pairs with a fresh phrase of the device: pending. */
+async function pairByPhrase(deviceId: string, requester: string, userName: string): Promise<Paired> {
+  const { phrase } = await state.run((store) => store.devices.createPhrase(deviceId));
+  return state.pairByPhrase(phrase, requester, userName);
+}
+
+/** A pairing the device already accepted. */
+async function enabledPairing(deviceId: string, requester: string, userName: string): Promise<Paired> {
+  const paired = await pairByPhrase(deviceId, requester, userName);
+  await state.run((store) => store.devices.respondToPairing(deviceId, paired.pairingId, true));
+  return paired;
+}
+
+/** The code the server accepts now for the pairing (what `otp_auth` checks). */
+function serverOtp(pairingId: string): Promise<string> {
+  return state.run((store) => store.phoneOtp(pairingId));
+}
+
 describe('device router', () => {
   test('GET /info is unsigned and not cached', async () => {
     const answer = await send('/device/v1/info');
@@ -109,13 +117,14 @@ describe('device router', () => {
     assert.equal(stolen.status, 401);
     assert.equal((await signed(other, 'POST', '/device/v1/devices', { publicKey: 'AAAA', name: 'x' })).status, 400);
     assert.equal((await signed(other, 'POST', '/device/v1/devices', { publicKey: other.publicKey })).status, 400);
-    assert.equal(service.devices.size, 1);
+    const keys = await state.run((store) => [store.devices.publicKey(device.deviceId), store.devices.publicKey(other.deviceId)]);
+    assert.deepEqual(keys, [device.publicKey, undefined]);
   });
 
   test('unsigned, unknown-device and replayed requests get 401 and change nothing', async () => {
     const device = await registered();
-    const pairing = service.addPhrasePairing(device.deviceId, 'Bank', 'alice');
-    const request = service.addRequest(pairing.id, 'Laptop', 'Log In');
+    const pairing = await enabledPairing(device.deviceId, 'Bank', 'alice');
+    const request = await state.initiate(pairing, 'Laptop', 'Log In');
     const path = `/device/v1/requests/${request.id}/decision`;
     assert.equal((await send(path, { method: 'POST', body: '{"grant":true}' })).status, 401);
     const stranger = await TestDevice.create();
@@ -125,9 +134,10 @@ describe('device router', () => {
     const headers = { ...(await device.sign('POST', path, text, now)), 'content-type': 'application/json' };
     const tampered = await send(path, { method: 'POST', headers, body: JSON.stringify({ grant: true }) });
     assert.equal(tampered.status, 401);
-    assert.equal(service.requests.get(request.id)?.view.status, 'pending');
+    assert.equal((await state.requestOf(pairing, request.id)).pending, true);
 
     assert.equal((await send(path, { method: 'POST', headers, body: text })).status, 200);
+    assert.deepEqual(await state.requestOf(pairing, request.id).then((r) => [r.pending, r.granted]), [false, false]);
     const replay = await send(path, { method: 'POST', headers, body: text });
     assert.deepEqual([replay.status, replay.body], [401, { error: 'This nonce was already used.' }]);
     assert.equal(replay.headers.get('cache-control'), 'no-store');
@@ -135,41 +145,63 @@ describe('device router', () => {
 
   test('a device can only see and decide its own pairings and requests (404 otherwise)', async () => {
     const [alice, mallory] = [await registered(), await registered()];
-    const pairing = service.addPhrasePairing(alice.deviceId, 'Bank', 'alice');
-    const request = service.addRequest(pairing.id, 'Laptop', 'Log In');
-    assert.equal((await signed(mallory, 'POST', `/device/v1/pairings/${pairing.id}/decision`, { accept: true })).status, 404);
+    // A pending pairing to accept, and an accepted one with a pending request (initiate needs an enabled pairing).
+    const waiting = await pairByPhrase(alice.deviceId, 'Shop', 'alice');
+    const pairing = await enabledPairing(alice.deviceId, 'Bank', 'alice');
+    const request = await state.initiate(pairing, 'Laptop', 'Log In');
+    assert.equal((await signed(mallory, 'POST', `/device/v1/pairings/${waiting.pairingId}/decision`, { accept: true })).status, 404);
     assert.equal((await signed(mallory, 'POST', `/device/v1/requests/${request.id}/decision`, { grant: true })).status, 404);
-    assert.equal((await signed(mallory, 'GET', `/device/v1/pairings/${pairing.id}/otp-secret`)).status, 404);
-    assert.equal((await signed(mallory, 'DELETE', `/device/v1/pairings/${pairing.id}`)).status, 404);
-    assert.deepEqual(((await signed(mallory, 'GET', '/device/v1/state')).body as { pairings: unknown[] }).pairings, []);
-    assert.equal(service.pairings.get(pairing.id)?.view.status, 'pending');
+    assert.equal((await signed(mallory, 'GET', `/device/v1/pairings/${pairing.pairingId}/otp-secret`)).status, 404);
+    assert.equal((await signed(mallory, 'DELETE', `/device/v1/pairings/${pairing.pairingId}`)).status, 404);
+    const seen = (await signed(mallory, 'GET', '/device/v1/state')).body as { pairings: unknown[]; requests: unknown[] };
+    assert.deepEqual([seen.pairings, seen.requests], [[], []]);
+    assert.equal((await state.pairingOf(waiting)).pending, true);
+    assert.deepEqual(await state.pairingOf(pairing).then((p) => [p.enabled, p.deactivated]), [true, false]);
+    assert.equal((await state.requestOf(pairing, request.id)).pending, true);
+    const own = (await signed(alice, 'GET', '/device/v1/state')).body as { pairings: Array<{ id: string }>; requests: Array<{ id: string }> };
+    assert.deepEqual(own.pairings.map((p) => p.id).sort(), [waiting.pairingId, pairing.pairingId].sort());
+    assert.deepEqual(own.requests.map((r) => r.id), [request.id]);
   });
 
   test('phrase, pairing decision, OTP secret, request decisions and removal, with audit events', async () => {
     const device = await registered();
     const phrase = await signed(device, 'POST', '/device/v1/phrases');
     assert.equal(phrase.status, 200);
-    assert.equal(service.phrases[0]?.deviceId, device.deviceId);
+    assert.equal((phrase.body as { expiresAt: number }).expiresAt, now + times.phraseTimeoutMs);
+    // The website sends the phrase the app shows (`pairings/create`): the pairing waits for this device.
+    const pairing = await state.pairByPhrase((phrase.body as { phrase: string }).phrase, 'Bank', 'alice');
+    assert.equal((await state.pairingOf(pairing)).pending, true);
 
-    const pairing = service.addPhrasePairing(device.deviceId, 'Bank', 'alice');
-    const accepted = await signed(device, 'POST', `/device/v1/pairings/${pairing.id}/decision`, { accept: true });
+    const accepted = await signed(device, 'POST', `/device/v1/pairings/${pairing.pairingId}/decision`, { accept: true });
     assert.equal((accepted.body as { pairing: { status: string } }).pairing.status, 'enabled');
-    const otp = await signed(device, 'GET', `/device/v1/pairings/${pairing.id}/otp-secret`);
-    assert.deepEqual(otp.body, { otpSecret: service.otpSecretOf(pairing.id), digits: 6, period: 30, algorithm: 'SHA1' });
+    assert.equal((await state.pairingOf(pairing)).enabled, true);
+    const again = await signed(device, 'POST', `/device/v1/pairings/${pairing.pairingId}/decision`, { accept: false });
+    assert.equal(again.status, 409);
+    const otp = await signed(device, 'GET', `/device/v1/pairings/${pairing.pairingId}/otp-secret`);
+    const { otpSecret, ...format } = otp.body as { otpSecret: string };
+    assert.deepEqual(format, { digits: 6, period: 30, algorithm: 'SHA1' });
+    assert.equal(generateSync({ secret: otpSecret, epoch: now / 1000 }), await serverOtp(pairing.pairingId));
 
-    const locked = service.addRequest(pairing.id, 'Laptop', 'Transfer', false);
+    const locked = await state.initiate(pairing, 'Laptop', 'Transfer', false);
     const refused = await signed(device, 'POST', `/device/v1/requests/${locked.id}/decision`, { grant: true, automate: true });
     assert.equal(refused.status, 409);
-    assert.equal(service.requests.get(locked.id)?.view.status, 'pending');
+    assert.equal((await state.requestOf(pairing, locked.id)).pending, true);
     const granted = await signed(device, 'POST', `/device/v1/requests/${locked.id}/decision`, { grant: true });
     assert.equal((granted.body as { status: string }).status, 'granted');
-    const open = service.addRequest(pairing.id, 'Laptop', 'Log In');
+    assert.deepEqual(await state.requestOf(pairing, locked.id).then((r) => [r.pending, r.granted]), [false, true]);
+    assert.equal((await signed(device, 'POST', `/device/v1/requests/${locked.id}/decision`, { grant: false })).status, 409);
+    const open = await state.initiate(pairing, 'Laptop', 'Log In');
     await signed(device, 'POST', `/device/v1/requests/${open.id}/decision`, { grant: true, automate: true });
-    assert.equal(service.requests.get(open.id)?.automated, true);
+    // The answer itself was the user's; "always" applies to the next request for this terminal and action.
+    assert.deepEqual(await state.requestOf(pairing, open.id).then((r) => [r.granted, r.automated]), [true, false]);
+    const next = await state.initiate(pairing, 'Laptop', 'Log In');
+    assert.deepEqual([next.pending, next.granted, next.automated], [false, true, true]);
 
-    const removed = await signed(device, 'DELETE', `/device/v1/pairings/${pairing.id}`);
+    const removed = await signed(device, 'DELETE', `/device/v1/pairings/${pairing.pairingId}`);
     assert.equal(removed.status, 204);
-    assert.equal(service.pairings.has(pairing.id), false);
+    assert.deepEqual(await state.pairingOf(pairing).then((p) => [p.deactivated, p.reason]), [true, 'Removed on the phone']);
+    assert.deepEqual(((await signed(device, 'GET', '/device/v1/state')).body as { pairings: unknown[] }).pairings, []);
+    assert.equal((await signed(device, 'GET', `/device/v1/pairings/${pairing.pairingId}/otp-secret`)).status, 404);
     assert.deepEqual(
       events.map((e) => [e.type, e.detail ?? '']),
       [
@@ -185,28 +217,47 @@ describe('device router', () => {
 
   test('QR claim binds the pairing to the first device with the secret', async () => {
     const [first, second] = [await registered(), await registered()];
-    const qr = service.addQrPairing('Bank', 'bob');
+    // `pairings/create/qr`, and the code's content as the website shows it.
+    const paired = await state.pairByQr('Bank', 'bob');
+    const qr = { pairingId: paired.pairingId, secret: paired.secret };
     assert.equal((await signed(first, 'POST', '/device/v1/qr', { pairingId: qr.pairingId, secret: 'wrong' })).status, 404);
+    assert.equal((await state.pairingOf(paired)).pending, true);
     const claim = await signed(first, 'POST', '/device/v1/qr', qr);
     assert.equal(claim.status, 200);
-    assert.equal((claim.body as { otpSecret: string }).otpSecret, service.otpSecretOf(qr.pairingId));
-    assert.equal((await signed(second, 'POST', '/device/v1/qr', qr)).status, 404);
+    const { otpSecret } = claim.body as { otpSecret: string };
+    assert.equal(generateSync({ secret: otpSecret, epoch: now / 1000 }), await serverOtp(qr.pairingId));
+    assert.equal((await state.pairingOf(paired)).enabled, true);
+    // A claimed code is used up: 409 for anyone, including the device that claimed it.
+    assert.equal((await signed(second, 'POST', '/device/v1/qr', qr)).status, 409);
+    assert.equal((await signed(first, 'POST', '/device/v1/qr', qr)).status, 409);
+    const seen = await state.run((store) => [first, second].map((d) => store.devices.state(d.deviceId).pairings.map((p) => p.id)));
+    assert.deepEqual(seen, [[qr.pairingId], []]);
     assert.deepEqual(events.map((e) => e.type), ['pairing.claimed']);
   });
 
   test('push subscription: stored as JSON text, refused for non-https endpoints, removed with DELETE', async () => {
     const device = await registered();
-    const subscription = { endpoint: 'https://push.example/abc', expirationTime: null, keys: { p256dh: 'BKey', auth: 'auth' } };
+    const pairing = await enabledPairing(device.deviceId, 'Bank', 'alice');
+    const request = await state.initiate(pairing, 'Laptop', 'Log In');
+    // What the push module reads for a new pending request: the device's stored subscription.
+    const targets = () => state.run((store) => store.devices.pushTargets(request.id));
+    assert.deepEqual(await targets(), []);
+    const ecdh = createECDH('prime256v1');
+    ecdh.generateKeys();
+    const keys = { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') };
+    const subscription = { endpoint: 'https://push.example/abc', expirationTime: null, keys };
     assert.equal((await signed(device, 'PUT', '/device/v1/push-subscription', { subscription })).status, 204);
-    assert.deepEqual(JSON.parse(service.devices.get(device.deviceId)?.subscription ?? 'null'), subscription);
+    const stored = await targets();
+    assert.deepEqual(stored.map((t): unknown => [t.deviceId, JSON.parse(t.subscription)]), [[device.deviceId, subscription]]);
     for (const endpoint of ['http://push.example/abc', 'file:///etc/passwd', 'https://user:pw@push.example/', 'not a url']) {
       const answer = await signed(device, 'PUT', '/device/v1/push-subscription', { subscription: { ...subscription, endpoint } });
       assert.equal(answer.status, 400, endpoint);
     }
     const local = { ...subscription, endpoint: 'http://127.0.0.1:9/push' };
     assert.equal((await signed(device, 'PUT', '/device/v1/push-subscription', { subscription: local })).status, 204);
+    assert.equal((JSON.parse((await targets())[0]?.subscription ?? '{}') as { endpoint?: string }).endpoint, local.endpoint);
     assert.equal((await signed(device, 'DELETE', '/device/v1/push-subscription')).status, 204);
-    assert.equal(service.devices.get(device.deviceId)?.subscription, null);
+    assert.deepEqual(await targets(), []);
   });
 
   test('bad input is a 4xx JSON answer, never a 500', async () => {
@@ -240,11 +291,10 @@ describe('device router', () => {
     assert.equal(typeof ((await response.json()) as { error: unknown }).error, 'string');
   });
 
-  test('a fault behind the service is a 500 without details, reported to onError', async () => {
+  test('a fault behind the service (the storage closed) is a 500 without details, reported to onError', async () => {
     const device = await registered();
-    failNext = new Error('backend down: secret detail');
+    await state.opened.close();
     const answer = await signed(device, 'GET', '/device/v1/state');
-    failNext = undefined;
     assert.deepEqual([answer.status, answer.body], [500, { error: 'Internal error.' }]);
     assert.equal(errors.length, 1);
   });

@@ -191,7 +191,8 @@ async function claimQrFromHash() {
     const answer = await call('POST', '/qr', { pairingId, secret });
     say(`Paired with ${answer.pairing.requester} as ${answer.pairing.userName}.`);
   } catch (err) {
-    if (err instanceof ApiError && err.status === 404) say('This pairing link was already used or has expired.');
+    // 409: claimed already or expired; 404: no such pairing or a wrong secret.
+    if (err instanceof ApiError && (err.status === 409 || err.status === 404)) say('This pairing link was already used or has expired.');
     else report(err);
   }
   await refresh();
