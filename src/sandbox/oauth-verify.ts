@@ -144,9 +144,12 @@ export class OAuthVerifier {
     this._maxNonces = options.maxNonces ?? 1_000_000;
   }
 
-  /** How long a nonce must stay claimed: twice the timestamp window, so no replay fits in it. */
+  /**
+   * How long a nonce must stay claimed: longer than twice the timestamp window (a timestamp at one edge is
+   * accepted until it reaches the other), with a minute to spare for clock differences between instances.
+   */
   get nonceTtlMs(): number {
-    return 2 * this._windowSeconds * 1000;
+    return 2 * this._windowSeconds * 1000 + 60_000;
   }
 
   /** `verifySignature`, then the nonce claimed in this verifier's own memory (one process). */
