@@ -107,6 +107,11 @@ export class SandboxTables {
     return this._consumers.get(consumerKey)?.secret;
   }
 
+  /** Whether the requester exists (a tracked lookup). */
+  hasConsumer(consumerKey: string): boolean {
+    return this._consumers.get(consumerKey) !== undefined;
+  }
+
   mustConsumer(consumerKey: string): ConsumerRecord {
     return found(this._consumers.get(consumerKey), 'requester');
   }
