@@ -14,9 +14,13 @@ export class OtpCodes {
   private readonly _tables: SandboxTables;
   private readonly _rateLimit: OtpRateLimit;
 
-  constructor(tables: SandboxTables, rateLimit: OtpRateLimit) {
+  /** toopher-server: a code that approved once is used up (the sandbox, for tests, accepts it again). */
+  private readonly _singleUse: boolean;
+
+  constructor(tables: SandboxTables, rateLimit: OtpRateLimit, singleUse = false) {
     this._tables = tables;
     this._rateLimit = rateLimit;
+    this._singleUse = singleUse;
   }
 
   /** The code the phone shows now. */
@@ -39,7 +43,7 @@ export class OtpCodes {
   decide(record: RequestRecord, pairing: PairingRecord, otp: string): void {
     const step = this._verify(pairing, otp);
     const valid = step !== undefined;
-    if (valid) pairing.otpLastStep = step;
+    if (valid && this._singleUse) pairing.otpLastStep = step;
     else pairing.otpFailures.push(this._tables.clock());
     record.status = valid ? 'granted' : 'denied';
     record.automated = false;
@@ -47,8 +51,9 @@ export class OtpCodes {
   }
 
   /**
-   * The time step of a valid code, or undefined. A code is single use (RFC 6238 §5.2): a code of the step
-   * that last approved, or of an earlier one, is refused, so a code seen or phished once approves nothing more.
+   * The time step of a valid code, or undefined. On a server a code is single use (RFC 6238 §5.2): a code of
+   * the step that last approved, or of an earlier one, is refused, so a code seen or phished once approves
+   * nothing more.
    */
   private _verify(pairing: PairingRecord, otp: string): number | undefined {
     const token = otp.trim();

@@ -52,7 +52,7 @@ export class SandboxStore {
   constructor(options: StoreOptions) {
     const tables = new SandboxTables(options);
     const json = new JsonShapes(tables);
-    const otp = new OtpCodes(tables, options.otpRateLimit);
+    const otp = new OtpCodes(tables, options.otpRateLimit, options.devices === true);
     this._tables = tables;
     this._phone = new SimulatedPhone(tables, json, otp);
     this._autoResponder = new AutoResponder(this._phone);
