@@ -86,7 +86,7 @@ export class SandboxStore {
   createRequester(name: string): RequesterSummary & { readonly secret: string } {
     const requester = { key: `tk-${randomToken(12)}`, secret: randomToken(32), id: randomId(), name };
     this._tables.putConsumer(requester);
-    return requester;
+    return { ...requester }; // a copy: the record itself must only change inside a transaction
   }
 
   listRequesters(): RequesterSummary[] {
@@ -98,7 +98,7 @@ export class SandboxStore {
     const { key, id, name } = this._tables.mustConsumer(consumerKey);
     const requester = { key, id, name, secret: randomToken(32) };
     this._tables.putConsumer(requester);
-    return requester;
+    return { ...requester };
   }
 
   deleteRequester(consumerKey: string): void {

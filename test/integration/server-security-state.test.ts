@@ -1,0 +1,27 @@
+/**
+ * toopher-server's state attacked from its own API surface: objects handed to callers must not be the
+ * records themselves, or a change to them alters the in-memory state without a transaction (never
+ * persisted, lost or different on restart and on other instances). Real server on 127.0.0.1, a real SQLite file.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { createToopherServer } from '../../src/server/index.js';
+
+test('attack: changing the credentials object requesters.create/rotate returned does not change the stored requester', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'toopher-server-state-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const server = await createToopherServer({ storage: { sqlite: join(dir, 'state.db') }, port: 0, log: () => undefined });
+  t.after(() => server.close());
+
+  const created = await server.requesters.create('Shop');
+  (created as { name: string }).name = 'Changed outside a transaction';
+  const rotated = await server.requesters.rotate((await server.requesters.create('Bank')).key);
+  (rotated as { name: string }).name = 'Changed too';
+  assert.deepEqual(
+    (await server.requesters.list()).map((r) => r.name),
+    ['Shop', 'Bank'],
+  );
+});
