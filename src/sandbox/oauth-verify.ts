@@ -104,6 +104,9 @@ export type OAuthVerifyResult =
   | { readonly ok: true; readonly consumerKey: string }
   | { readonly ok: false; readonly reason: string };
 
+/** Real clients send 8 to 64 characters. */
+const MAX_NONCE_LENGTH = 256;
+
 /** A valid signature whose nonce the caller still has to claim (once per consumer within `nonceTtlMs`). */
 export type OAuthSignatureResult =
   | { readonly ok: true; readonly consumerKey: string; readonly nonce: string }
@@ -196,6 +199,8 @@ export class OAuthVerifier {
     if (version !== undefined && version !== '1.0') return fail('oauth_version is not 1.0');
     if (timestamp === undefined || !/^\d{1,12}$/.test(timestamp)) return fail('missing or malformed oauth_timestamp');
     if (nonce === undefined || nonce === '') return fail('missing oauth_nonce');
+    // Claimed as a storage key (at most 1024 characters): a longer nonce is refused, not a storage fault.
+    if (nonce.length > MAX_NONCE_LENGTH) return fail('oauth_nonce is too long');
     const token = fields.get('oauth_token');
     if (token !== undefined && token !== '') return fail('oauth_token is not supported (two-legged only)');
 
