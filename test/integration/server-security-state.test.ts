@@ -48,3 +48,17 @@ test('attack: authentication requests do not pile up for ever (every phone poll 
   await assert.rejects(api.getAuthenticationStatus(old.id), (err: unknown) => (err as { status?: number }).status === 404);
   assert.equal((await api.getAuthenticationStatus(fresh.id)).pending, true);
 });
+
+test('attack: send_reset_link on a server that sends no e-mail is refused, not answered as sent (nor kept in memory)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'toopher-server-state-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const server = await createToopherServer({ storage: { sqlite: join(dir, 'state.db') }, port: 0, log: () => undefined });
+  t.after(() => server.close());
+  const shop = await server.requesters.create('Shop');
+  const api = new ToopherApi({ baseUrl: server.apiUrl, consumerKey: shop.key, consumerSecret: shop.secret });
+  const phone = await DeviceClient.register(server.url);
+  const pairing = await api.pair(await phone.newPhrase(), 'ann');
+  await phone.acceptPairing(pairing.id);
+  await assert.rejects(api.emailResetLink(pairing.id, 'ann@example.com'), (err: unknown) => (err as { status?: number }).status === 400);
+  assert.equal((await api.getPairingStatus(pairing.id)).enabled, true);
+});
