@@ -16,6 +16,11 @@ export interface ApiRouterOptions {
   readonly maxParameterLength: number;
   /** The text of a QR pairing's code (default: the sandbox's `/r/pairings/:id` link on this origin). */
   readonly qrCodeText?: (code: { readonly pairingId: string; readonly secret?: string | undefined }, origin: string) => string;
+  /**
+   * Runs once a call's signature and nonce checked out, before its handler (toopher-server: the per-requester
+   * rate limit, counted only for calls the requester really signed). Rejects with a `SandboxError` to refuse.
+   */
+  readonly admit?: (consumerKey: string, res: Response) => Promise<void>;
   /** Told of every successful signed call once its transaction committed (toopher-server: pushes, audit). Must not throw. */
   readonly afterCommit?: (event: ApiCommitEvent) => void;
 }
@@ -121,6 +126,7 @@ export function createApiRouter(options: ApiRouterOptions): Router {
           sendJson(res, 401, NOT_SIGNED);
           return;
         }
+        await options.admit?.(result.consumerKey, res);
         const values = new Map<string, string>();
         for (const [name, value] of query) if (!values.has(name)) values.set(name, value);
         const fromBody = new Map<string, string>();

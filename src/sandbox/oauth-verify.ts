@@ -104,6 +104,9 @@ export type OAuthVerifyResult =
   | { readonly ok: true; readonly consumerKey: string }
   | { readonly ok: false; readonly reason: string };
 
+/** Real clients send 8 to 64 characters. */
+const MAX_NONCE_LENGTH = 256;
+
 /** A valid signature whose nonce the caller still has to claim (once per consumer within `nonceTtlMs`). */
 export type OAuthSignatureResult =
   | { readonly ok: true; readonly consumerKey: string; readonly nonce: string }
@@ -144,9 +147,12 @@ export class OAuthVerifier {
     this._maxNonces = options.maxNonces ?? 1_000_000;
   }
 
-  /** How long a nonce must stay claimed: twice the timestamp window, so no replay fits in it. */
+  /**
+   * How long a nonce must stay claimed: longer than twice the timestamp window (a timestamp at one edge is
+   * accepted until it reaches the other), with a minute to spare for clock differences between instances.
+   */
   get nonceTtlMs(): number {
-    return 2 * this._windowSeconds * 1000;
+    return 2 * this._windowSeconds * 1000 + 60_000;
   }
 
   /** `verifySignature`, then the nonce claimed in this verifier's own memory (one process). */
@@ -193,6 +199,8 @@ export class OAuthVerifier {
     if (version !== undefined && version !== '1.0') return fail('oauth_version is not 1.0');
     if (timestamp === undefined || !/^\d{1,12}$/.test(timestamp)) return fail('missing or malformed oauth_timestamp');
     if (nonce === undefined || nonce === '') return fail('missing oauth_nonce');
+    // Claimed as a storage key (at most 1024 characters): a longer nonce is refused, not a storage fault.
+    if (nonce.length > MAX_NONCE_LENGTH) return fail('oauth_nonce is too long');
     const token = fields.get('oauth_token');
     if (token !== undefined && token !== '') return fail('oauth_token is not supported (two-legged only)');
 

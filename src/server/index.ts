@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { apiErrorHandler, createApiRouter, type ApiCommitEvent } from '../sandbox/api-routes.js';
 import { acceptChunkedWithContentLength } from '../sandbox/http-framing.js';
+import { SandboxError } from '../sandbox/sandbox-error.js';
+import type { StateBackend } from '../sandbox/store/state-backend.js';
 import { serveApp } from './device/app-routes.js';
 import { createDeviceRouter } from './device/device-routes.js';
 import { stateDeviceService } from './device/state-device-service.js';
@@ -75,9 +77,12 @@ export async function createToopherServer(options: ToopherServerOptions): Promis
     app.use(
       '/v1',
       rateLimit({ name: 'api-ip', count: (k, w) => backend.count(k, w), key: clientBucket, limit: resolved.rateLimits.apiPerMinutePerIp, windowMs: 60_000, errorShape: 'toopher', log }),
-      rateLimit({ name: 'api', count: (k, w) => backend.count(k, w), key: requesterBucket, limit: resolved.rateLimits.apiPerMinutePerRequester, windowMs: 60_000, errorShape: 'toopher', log }),
+      // Before the signature is checked the consumer key is only a claim: counted with the caller's address,
+      // so nobody can use up a requester's limit by naming its key; `admit` counts the requester's signed calls.
+      rateLimit({ name: 'api', count: (k, w) => backend.count(k, w), key: (req) => `${requesterBucket(req)} ${clientBucket(req)}`, limit: resolved.rateLimits.apiPerMinutePerRequester, windowMs: 60_000, errorShape: 'toopher', log }),
       createApiRouter({
         state,
+        admit: signedRequesterLimit(backend, resolved.rateLimits.apiPerMinutePerRequester, log),
         timestampWindowSeconds: resolved.timestampWindowSeconds,
         maxBodyBytes: 16_384,
         maxParameterLength: 1_000,
@@ -148,6 +153,23 @@ export async function createToopherServer(options: ToopherServerOptions): Promis
     await opened.close();
     throw err;
   }
+}
+
+/** The per-requester limit of `/v1`, counted for calls whose signature checked out; fails closed (503). */
+function signedRequesterLimit(backend: StateBackend, limit: number, log: Logger) {
+  return async (consumerKey: string, res: Response): Promise<void> => {
+    let count: number;
+    try {
+      count = await backend.count(`rate\u001fapi-signed\u001frequester:${consumerKey}`, 60_000);
+    } catch (err) {
+      log.error('rate limit counter failed; refusing the request', { limit: 'api-signed', err });
+      throw new SandboxError(503, 503, 'Service temporarily unavailable');
+    }
+    if (count <= limit) return;
+    if (count === limit + 1) log.warn('rate limit reached', { limit: 'api-signed', bucket: `requester:${consumerKey}`, max: limit, windowMs: 60_000 });
+    res.set('Retry-After', '60');
+    throw new SandboxError(429, 429, 'Too many requests; try again later');
+  };
 }
 
 function qrLinkText(publicUrl: string, pairingId: string, secret: string | undefined): string {

@@ -33,6 +33,9 @@ const DEFAULT_TIMES: StateTimes = {
 /** Wrong OTPs per pairing before it must wait (as the sandbox's default). */
 const OTP_RATE_LIMIT = { maxAttempts: 10, windowMs: 15 * 60_000 } as const;
 
+/** Authentication requests are kept a day after they were made (decisions stay in the audit log). */
+const REQUEST_RETENTION_MS = 24 * 60 * 60_000;
+
 /**
  * The server's state: the sandbox's domain over persistent storage (a SQLite file, or Redis for several
  * instances). Used by `createToopherServer` and by `toopher-server requesters`, which opens the same
@@ -68,6 +71,7 @@ export async function openState(storage: ServerStorage, times: StateTimes = DEFA
     phraseTimeoutMs: times.phraseTimeoutMs,
     otpRateLimit: OTP_RATE_LIMIT,
     maxPhrases: 10_000,
+    requestRetentionMs: REQUEST_RETENTION_MS,
     tracker,
     devices: true,
   });

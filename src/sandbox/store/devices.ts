@@ -91,7 +91,10 @@ export class DeviceApps {
 
   state(deviceId: string): DeviceState {
     this._device(deviceId);
-    const pairings = this._tables.allPairings().filter((p) => p.deviceId === deviceId && !p.deactivated);
+    // A deleted requester's pairings are left behind (its records are not cascaded): they are not shown.
+    const pairings = this._tables
+      .allPairings()
+      .filter((p) => p.deviceId === deviceId && !p.deactivated && this._tables.hasConsumer(p.consumerKey));
     const ids = new Set(pairings.map((p) => p.id));
     const requests = this._tables
       .allRequests()
@@ -184,7 +187,7 @@ export class DeviceApps {
   private _ownPairing(deviceId: string, pairingId: string): PairingRecord {
     this._device(deviceId);
     const pairing = this._tables.findPairing(pairingId);
-    if (pairing?.deviceId !== deviceId || pairing.deactivated) throw notFound('pairing');
+    if (pairing?.deviceId !== deviceId || pairing.deactivated || !this._tables.hasConsumer(pairing.consumerKey)) throw notFound('pairing');
     this._tables.refreshPairing(pairing);
     return pairing;
   }

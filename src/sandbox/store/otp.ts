@@ -14,9 +14,13 @@ export class OtpCodes {
   private readonly _tables: SandboxTables;
   private readonly _rateLimit: OtpRateLimit;
 
-  constructor(tables: SandboxTables, rateLimit: OtpRateLimit) {
+  /** toopher-server: a code that approved once is used up (the sandbox, for tests, accepts it again). */
+  private readonly _singleUse: boolean;
+
+  constructor(tables: SandboxTables, rateLimit: OtpRateLimit, singleUse = false) {
     this._tables = tables;
     this._rateLimit = rateLimit;
+    this._singleUse = singleUse;
   }
 
   /** The code the phone shows now. */
@@ -37,25 +41,35 @@ export class OtpCodes {
 
   /** Grants the request on a valid code, denies it (and counts a failure) on any other. */
   decide(record: RequestRecord, pairing: PairingRecord, otp: string): void {
-    const valid = this._verify(pairing, otp);
-    if (!valid) pairing.otpFailures.push(this._tables.clock());
+    const step = this._verify(pairing, otp);
+    const valid = step !== undefined;
+    if (valid && this._singleUse) pairing.otpLastStep = step;
+    else pairing.otpFailures.push(this._tables.clock());
     record.status = valid ? 'granted' : 'denied';
     record.automated = false;
     record.reason = valid ? 'Granted with OTP' : 'Invalid OTP';
   }
 
-  private _verify(pairing: PairingRecord, otp: string): boolean {
+  /**
+   * The time step of a valid code, or undefined. On a server a code is single use (RFC 6238 §5.2): a code of
+   * the step that last approved, or of an earlier one, is refused, so a code seen or phished once approves
+   * nothing more.
+   */
+  private _verify(pairing: PairingRecord, otp: string): number | undefined {
     const token = otp.trim();
-    if (!/^\d{6}$/.test(token)) return false;
+    if (!/^\d{6}$/.test(token)) return undefined;
     try {
-      return otplib().verifySync({
+      const result = otplib().verifySync({
         secret: pairing.otpSecret,
         token,
         epoch: this._epochSeconds(),
         epochTolerance: OTP_TOLERANCE_SECONDS,
-      }).valid;
+        ...(pairing.otpLastStep === undefined ? {} : { afterTimeStep: pairing.otpLastStep }),
+      });
+      // A TOTP result carries its time step; without one (never for TOTP) the code is refused.
+      return result.valid && 'timeStep' in result ? result.timeStep : undefined;
     } catch {
-      return false;
+      return undefined;
     }
   }
 

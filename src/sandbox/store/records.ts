@@ -31,6 +31,8 @@ export interface PairingRecord {
   readonly resetTokens: Set<string>;
   /** Clock times of recent wrong OTPs, for the rate limit. */
   otpFailures: number[];
+  /** The TOTP time step of the last code that approved a request: that code and older ones are used up. */
+  otpLastStep?: number;
   /** toopher-server: the phone app (device) this pairing belongs to, once bound. */
   deviceId?: string;
   /** toopher-server: the secret in a QR pairing's link; a device proves it scanned the code with it. */

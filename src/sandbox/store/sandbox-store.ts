@@ -6,7 +6,7 @@ import type {
   SandboxUserTerminal,
 } from '../types.js';
 import { randomId, randomToken } from '../../internal/random.js';
-import { notFound } from '../sandbox-error.js';
+import { badRequest, notFound } from '../sandbox-error.js';
 import { Authentication, type InitiateInput } from './authentication.js';
 import { DeviceApps } from './devices.js';
 import { AutoResponder } from './auto-respond.js';
@@ -48,11 +48,14 @@ export class SandboxStore {
   private readonly _autoResponder: AutoResponder;
   /** toopher-server's phone apps (devices): their keys, phrases, pairings and answers. */
   readonly devices: DeviceApps;
+  /** toopher-server (`StoreOptions.devices`). */
+  private readonly _devicesOnly: boolean;
 
   constructor(options: StoreOptions) {
+    this._devicesOnly = options.devices === true;
     const tables = new SandboxTables(options);
     const json = new JsonShapes(tables);
-    const otp = new OtpCodes(tables, options.otpRateLimit);
+    const otp = new OtpCodes(tables, options.otpRateLimit, options.devices === true);
     this._tables = tables;
     this._phone = new SimulatedPhone(tables, json, otp);
     this._autoResponder = new AutoResponder(this._phone);
@@ -86,7 +89,7 @@ export class SandboxStore {
   createRequester(name: string): RequesterSummary & { readonly secret: string } {
     const requester = { key: `tk-${randomToken(12)}`, secret: randomToken(32), id: randomId(), name };
     this._tables.putConsumer(requester);
-    return requester;
+    return { ...requester }; // a copy: the record itself must only change inside a transaction
   }
 
   listRequesters(): RequesterSummary[] {
@@ -98,7 +101,7 @@ export class SandboxStore {
     const { key, id, name } = this._tables.mustConsumer(consumerKey);
     const requester = { key, id, name, secret: randomToken(32) };
     this._tables.putConsumer(requester);
-    return requester;
+    return { ...requester };
   }
 
   deleteRequester(consumerKey: string): void {
@@ -183,6 +186,9 @@ export class SandboxStore {
   }
 
   recordResetEmail(email: SentResetEmail): void {
+    // The sandbox's mailbox is a test fixture kept in memory; a server sends no e-mail, and must not
+    // answer as if it had (nor keep every address it was given in memory).
+    if (this._devicesOnly) throw badRequest('This server does not send e-mail: use generate_reset_link and send the link yourself');
     this._tables.recordResetEmail(email);
   }
 

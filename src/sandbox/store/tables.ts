@@ -23,6 +23,11 @@ export interface TablesOptions {
   readonly phraseTimeoutMs: number;
   /** Unused phrases kept at most (the oldest are forgotten first). */
   readonly maxPhrases?: number;
+  /**
+   * toopher-server: how long an authentication request is kept after it was made (default: for ever, the
+   * sandbox). Every device poll and lookup scans the requests, so they must not pile up without end.
+   */
+  readonly requestRetentionMs?: number;
   /** Records which records a transaction touched, when the tables persist (`toopher-server`). */
   readonly tracker?: ChangeTracker | undefined;
 }
@@ -49,6 +54,7 @@ export class SandboxTables {
   readonly phraseTimeoutMs: number;
   private readonly _pairingTimeoutMs: number;
   private readonly _maxPhrases: number;
+  private readonly _requestRetentionMs: number | undefined;
   private readonly _consumers: RecordTable<ConsumerRecord>;
   private readonly _users: RecordTable<UserRecord>;
   private readonly _pairings: RecordTable<PairingRecord>;
@@ -73,6 +79,7 @@ export class SandboxTables {
     this.phraseTimeoutMs = options.phraseTimeoutMs;
     this._pairingTimeoutMs = options.pairingTimeoutMs;
     this._maxPhrases = options.maxPhrases ?? 100;
+    this._requestRetentionMs = options.requestRetentionMs;
     const table = <T>(kind: string, codec = jsonCodec<T>()): RecordTable<T> => new RecordTable(kind, codec, options.tracker);
     this._consumers = table('consumer');
     this._users = table('user');
@@ -105,6 +112,11 @@ export class SandboxTables {
 
   consumerSecret(consumerKey: string): string | undefined {
     return this._consumers.get(consumerKey)?.secret;
+  }
+
+  /** Whether the requester exists (a tracked lookup). */
+  hasConsumer(consumerKey: string): boolean {
+    return this._consumers.get(consumerKey) !== undefined;
   }
 
   mustConsumer(consumerKey: string): ConsumerRecord {
@@ -265,7 +277,19 @@ export class SandboxTables {
   // ------------------------------------------------------------- requests
 
   insertRequest(record: RequestRecord): void {
+    this._forgetOldRequests();
     this._requests.set(record.id, record);
+  }
+
+  /** Deletes requests past their retention, oldest first (insertion order), stopping at the first younger one. */
+  private _forgetOldRequests(): void {
+    if (this._requestRetentionMs === undefined) return;
+    const cutoff = this.clock() - Math.max(this._requestRetentionMs, this.pendingTimeoutMs);
+    for (const id of this._requests.ids()) {
+      const request = this._requests.get(id);
+      if (request !== undefined && request.createdAt > cutoff) break;
+      this._requests.delete(id);
+    }
   }
 
   /** Not refreshed: the caller decides whether a timed-out request still counts. */

@@ -13,8 +13,11 @@ import type { Clock } from '../../internal/clock.js';
 
 /** How far a request's timestamp may be from the server's clock. */
 export const DEVICE_TIMESTAMP_WINDOW_MS = 5 * 60_000;
-/** How long a nonce stays claimed: covers a timestamp at the far edge of the window on either side. */
-export const DEVICE_NONCE_TTL_MS = 10 * 60_000;
+/**
+ * How long a nonce stays claimed: longer than a timestamp at the far edge of the window on either side can
+ * be accepted (2 × the window), with a minute to spare for clock differences between server instances.
+ */
+export const DEVICE_NONCE_TTL_MS = 2 * DEVICE_TIMESTAMP_WINDOW_MS + 60_000;
 
 const SIGNING_PREFIX = 'toopher-device-v1';
 // Exact lengths bound every header: 32-byte hash, 16-byte nonce, 64-byte P-256 r||s signature.

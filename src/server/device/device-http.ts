@@ -37,6 +37,11 @@ export function deviceErrorHandler(onError: ((err: unknown) => void) | undefined
       next(err);
       return;
     }
+    // Express could not decode a path parameter (a malformed %-escape): the client's mistake.
+    if (err instanceof URIError) {
+      sendError(res, 400, 'Malformed request path.');
+      return;
+    }
     const status = clientStatus(err);
     if (status !== undefined) {
       sendError(res, status, err instanceof Error ? err.message : 'Bad request.');
