@@ -1,0 +1,54 @@
+/**
+ * toopher-server restarted in the middle of a sign-in, in Chromium: the same SQLite file and port, the
+ * phone app reloaded, and the website's pending page completes once the phone grants.
+ */
+import { after, test } from 'node:test';
+import { at, browserPool, expectSignedIn, logOut, submitLogin } from '../helpers/e2e-app.js';
+import { skipUnlessChromium } from '../helpers/requirements.js';
+import {
+  PHONE_CONTEXT,
+  answerRequest,
+  openPhoneApp,
+  pairAndSignIn,
+  portOf,
+  requestCard,
+  startAppOnServer,
+  startServer,
+  tempSqlite,
+  withScreenshots,
+} from '../helpers/server-e2e.js';
+
+const skip = skipUnlessChromium();
+const browsers = browserPool();
+after(() => browsers.close());
+
+test('a sign-in pending across a server restart completes when the phone app grants it', { skip }, async (t) => {
+  const sqlite = tempSqlite(t);
+  const first = await startServer(t, { sqlite });
+  const app = await startAppOnServer(t, first);
+  const site = await browsers.newPage(t);
+  const phone = await browsers.newPage(t, PHONE_CONTEXT);
+  await withScreenshots('server-restart', { site, phone }, async () => {
+    await openPhoneApp(phone, first.appUrl);
+    await pairAndSignIn(site, phone, app, 'alice');
+    await expectSignedIn(site, app, 'alice');
+    await logOut(site, app);
+    await submitLogin(site, app, 'alice');
+    await site.waitForURL(at(app, '/toopher/pending/'));
+    await requestCard(phone, 'Log In').waitFor();
+
+    await first.close();
+    const second = await startServer(t, { sqlite }, portOf(first));
+    await phone.reload();
+    await answerRequest(phone, 'Log In', 'Grant');
+
+    // While the server was down the pending page's checks failed; after three it stops checking by itself
+    // and says so (how long the restart took decides which). Its checks succeed again since the new server
+    // answered the phone, so the page is settled now: still checking, or waiting for "Check again".
+    if (await site.getByText('The server cannot be reached right now.').isVisible()) {
+      await site.getByRole('button', { name: 'Check again' }).click();
+    }
+    await expectSignedIn(site, app, 'alice');
+    await second.close();
+  });
+});
