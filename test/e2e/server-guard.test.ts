@@ -10,7 +10,7 @@ const browsers = browserPool();
 after(() => browsers.close());
 
 test('a transfer approved in the phone app runs exactly once', { skip }, async (t) => {
-  await withScene(t, browsers.newPage, 'server-guard', async ({ app, site, phone }) => {
+  await withScene(t, browsers, 'server-guard', async ({ app, site, phone }) => {
     await pairAndSignIn(site, phone, app, 'alice');
     await expectSignedIn(site, app, 'alice');
 

@@ -9,7 +9,7 @@ const browsers = browserPool();
 after(() => browsers.close());
 
 test('the one-time password shown in the phone app, typed on the pending page, signs the user in', { skip }, async (t) => {
-  await withScene(t, browsers.newPage, 'server-otp', async ({ app, site, phone }) => {
+  await withScene(t, browsers, 'server-otp', async ({ app, site, phone }) => {
     await pairAndSignIn(site, phone, app, 'alice');
     await expectSignedIn(site, app, 'alice');
     await logOut(site, app);
@@ -26,7 +26,7 @@ test('the one-time password shown in the phone app, typed on the pending page, s
 });
 
 test('a pairing removed in the phone app (two taps) makes the next sign-in ask to pair again', { skip }, async (t) => {
-  await withScene(t, browsers.newPage, 'server-remove', async ({ app, site, phone }) => {
+  await withScene(t, browsers, 'server-remove', async ({ app, site, phone }) => {
     await pairAndSignIn(site, phone, app, 'alice');
     await expectSignedIn(site, app, 'alice');
     await logOut(site, app);
@@ -40,5 +40,6 @@ test('a pairing removed in the phone app (two taps) makes the next sign-in ask t
     await submitLogin(site, app, 'alice');
     await site.waitForURL(at(app, '/toopher/pair/'));
     await expectHeading(site, 'Pair your phone');
+    await site.getByText('Your previous pairing was removed. Pair your phone again to continue.').waitFor();
   });
 });

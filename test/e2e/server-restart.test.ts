@@ -2,6 +2,7 @@
  * toopher-server restarted in the middle of a sign-in, in Chromium: the same SQLite file and port, the
  * phone app reloaded, and the website's pending page completes once the phone grants.
  */
+import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { at, browserPool, expectSignedIn, logOut, submitLogin } from '../helpers/e2e-app.js';
 import { skipUnlessChromium } from '../helpers/requirements.js';
@@ -9,6 +10,7 @@ import {
   PHONE_CONTEXT,
   answerRequest,
   openPhoneApp,
+  pageProblems,
   pairAndSignIn,
   portOf,
   requestCard,
@@ -28,6 +30,7 @@ test('a sign-in pending across a server restart completes when the phone app gra
   const app = await startAppOnServer(t, first);
   const site = await browsers.newPage(t);
   const phone = await browsers.newPage(t, PHONE_CONTEXT);
+  const problems = [...pageProblems(site, 'site'), ...pageProblems(phone, 'phone')];
   await withScreenshots('server-restart', { site, phone }, async () => {
     await openPhoneApp(phone, first.appUrl);
     await pairAndSignIn(site, phone, app, 'alice');
@@ -51,4 +54,6 @@ test('a sign-in pending across a server restart completes when the phone app gra
     await expectSignedIn(site, app, 'alice');
     await second.close();
   });
+  // While the server was down the phone app's polls could not connect; nothing else went wrong.
+  assert.deepEqual(problems.filter((p) => !p.includes('net::ERR_CONNECTION_REFUSED')), []);
 });

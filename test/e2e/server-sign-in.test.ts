@@ -12,7 +12,7 @@ const browsers = browserPool();
 after(() => browsers.close());
 
 test('pair by the phone app\'s phrase, then the sign-in granted on the phone signs the user in', { skip }, async (t) => {
-  await withScene(t, browsers.newPage, 'server-pair-by-phrase', async ({ app, site, phone }) => {
+  await withScene(t, browsers, 'server-pair-by-phrase', async ({ app, site, phone }) => {
     await submitLogin(site, app, 'alice');
     await site.waitForURL(at(app, '/toopher/pair/'));
     await site.getByLabel('Pairing phrase').fill(await phraseOf(phone));
@@ -33,7 +33,7 @@ test('pair by the phone app\'s phrase, then the sign-in granted on the phone sig
 });
 
 test('a sign-in denied in the phone app shows the denied page and leaves the user signed out', { skip }, async (t) => {
-  await withScene(t, browsers.newPage, 'server-deny', async ({ app, site, phone }) => {
+  await withScene(t, browsers, 'server-deny', async ({ app, site, phone }) => {
     await pairAndSignIn(site, phone, app, 'alice');
     await expectSignedIn(site, app, 'alice');
     await logOut(site, app);

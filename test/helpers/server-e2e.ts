@@ -3,6 +3,7 @@
  * server on a temporary SQLite file (or Redis), the app in-process pointed at the server's v1 API, and
  * the steps a person takes in the phone app (`/app/`), driven in its own browser context.
  */
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -131,7 +132,10 @@ export interface Scene {
   readonly phone: Page;
 }
 
-type NewPage = (t: TestContext, options?: BrowserContextOptions) => Promise<Page>;
+/** Where pages come from: `browserPool()` of e2e-app.ts. */
+export interface PagePool {
+  newPage(t: TestContext, options?: BrowserContextOptions): Promise<Page>;
+}
 
 export const PHONE_CONTEXT: BrowserContextOptions = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 
@@ -139,15 +143,27 @@ export const PHONE_CONTEXT: BrowserContextOptions = { viewport: { width: 390, he
  * Runs `body` with a server on a temporary SQLite file, the app on it, and both pages; the phone app
  * is open at `server.appUrl`. On failure both pages are saved as screenshots named after `name`.
  */
-export async function withScene(t: TestContext, newPage: NewPage, name: string, body: (scene: Scene) => Promise<void>): Promise<void> {
+export async function withScene(t: TestContext, browsers: PagePool, name: string, body: (scene: Scene) => Promise<void>): Promise<void> {
   const server = await startServer(t, { sqlite: tempSqlite(t) });
   const app = await startAppOnServer(t, server);
-  const site = await newPage(t);
-  const phone = await newPage(t, PHONE_CONTEXT);
+  const site = await browsers.newPage(t);
+  const phone = await browsers.newPage(t, PHONE_CONTEXT);
+  const problems = [...pageProblems(site, 'site'), ...pageProblems(phone, 'phone')];
   await withScreenshots(name, { site, phone }, async () => {
     await openPhoneApp(phone, server.appUrl);
     await body({ server, app, site, phone });
   });
+  assert.deepEqual(problems, [], 'no script errors and nothing logged as an error in either page');
+}
+
+/** Collects the page's uncaught script errors and console errors (the array fills as they happen). */
+export function pageProblems(page: Page, label: string): string[] {
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(`${label}: ${err.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`${label}: ${message.text()}`);
+  });
+  return problems;
 }
 
 /** Runs `body`; if it throws, saves each page as `test-output/screenshots/<name>-<key>-failed.png` first. */
