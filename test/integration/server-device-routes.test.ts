@@ -4,6 +4,7 @@
  * do not depend on which implementation answers.
  */
 import assert from 'node:assert/strict';
+import { createECDH, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -196,7 +197,9 @@ describe('device router', () => {
 
   test('push subscription: stored as JSON text, refused for non-https endpoints, removed with DELETE', async () => {
     const device = await registered();
-    const subscription = { endpoint: 'https://push.example/abc', expirationTime: null, keys: { p256dh: 'BKey', auth: 'auth' } };
+    // What a browser's PushSubscription.toJSON() holds: a 65-byte uncompressed P-256 point and a 16-byte secret.
+    const keys = { p256dh: createECDH('prime256v1').generateKeys('base64url'), auth: randomBytes(16).toString('base64url') };
+    const subscription = { endpoint: 'https://push.example/abc', expirationTime: null, keys };
     assert.equal((await signed(device, 'PUT', '/device/v1/push-subscription', { subscription })).status, 204);
     assert.deepEqual(JSON.parse(service.devices.get(device.deviceId)?.subscription ?? 'null'), subscription);
     for (const endpoint of ['http://push.example/abc', 'file:///etc/passwd', 'https://user:pw@push.example/', 'not a url']) {
