@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { at, browserPool, expectSignedIn, logOut, submitLogin } from '../helpers/e2e-app.js';
+import { WAIT_MS, at, browserPool, expectSignedIn, logOut, submitLogin } from '../helpers/e2e-app.js';
 import { skipUnlessChromium } from '../helpers/requirements.js';
 import {
   PHONE_CONTEXT,
@@ -45,12 +45,11 @@ test('a sign-in pending across a server restart completes when the phone app gra
     await phone.reload();
     await answerRequest(phone, 'Log In', 'Grant');
 
-    // While the server was down the pending page's checks failed; after three it stops checking by itself
-    // and says so (how long the restart took decides which). Its checks succeed again since the new server
-    // answered the phone, so the page is settled now: still checking, or waiting for "Check again".
-    if (await site.getByText('The server cannot be reached right now.').isVisible()) {
-      await site.getByRole('button', { name: 'Check again' }).click();
-    }
+    // While the server was down the pending page's checks failed; after three failures it stops checking
+    // by itself and says so (how long the restart took decides which). Then "Check again" is the way on.
+    const offline = site.getByText('The server cannot be reached right now.');
+    await site.getByRole('heading', { name: 'Signed in as alice' }).or(offline).waitFor({ timeout: WAIT_MS });
+    if (await offline.isVisible()) await site.getByRole('button', { name: 'Check again' }).click();
     await expectSignedIn(site, app, 'alice');
     await second.close();
   });
