@@ -221,7 +221,7 @@ export function browserPool(): { newPage(t: TestContext, options?: BrowserContex
 }
 
 /** True for URLs of `app` whose path starts with `path`. */
-export function at(app: E2eApp, path: string): (url: URL) => boolean {
+export function at(app: Pick<E2eApp, 'url'>, path: string): (url: URL) => boolean {
   return (url) => url.origin === app.url && url.pathname.startsWith(path);
 }
 
@@ -231,7 +231,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** Fills the login form and submits it; `returnTo` goes into the login page's query. */
-export async function submitLogin(page: Page, app: E2eApp, userName: string, returnTo?: string): Promise<void> {
+export async function submitLogin(page: Page, app: Pick<E2eApp, 'url'>, userName: string, returnTo?: string): Promise<void> {
   const query = returnTo === undefined ? '' : `?returnTo=${encodeURIComponent(returnTo)}`;
   await page.goto(`${app.url}/login${query}`);
   await page.getByLabel('Username').fill(userName);
@@ -249,14 +249,14 @@ export async function submitPairingPhrase(page: Page, app: E2eApp, userName: str
 }
 
 /** On the terminal-naming page: names this browser. */
-export async function submitTerminalName(page: Page, app: E2eApp, name: string): Promise<void> {
+export async function submitTerminalName(page: Page, app: Pick<E2eApp, 'url'>, name: string): Promise<void> {
   await page.waitForURL(at(app, '/toopher/terminal/'));
   await page.getByLabel('Terminal name').fill(name);
   await page.getByRole('button', { name: 'Save and continue' }).click();
 }
 
 /** Waits until the page is the app's start page showing `userName` as signed in. */
-export async function expectSignedIn(page: Page, app: E2eApp, userName: string): Promise<void> {
+export async function expectSignedIn(page: Page, app: Pick<E2eApp, 'url'>, userName: string): Promise<void> {
   await page.waitForURL((url) => url.origin === app.url && url.pathname === '/', { timeout: WAIT_MS });
   await page.getByRole('heading', { name: `Signed in as ${userName}` }).waitFor({ timeout: WAIT_MS });
 }
@@ -312,7 +312,7 @@ export async function enrolQuickly(
 }
 
 /** Presses "Log out" on the start page. */
-export async function logOut(page: Page, app: E2eApp): Promise<void> {
+export async function logOut(page: Page, app: Pick<E2eApp, 'url'>): Promise<void> {
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.waitForURL(at(app, '/login'));
 }

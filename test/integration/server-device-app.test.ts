@@ -63,6 +63,14 @@ async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
   assert.ok(await condition(), 'condition not met within 30 s');
 }
 
+async function waitUntilAsync(condition: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail('condition not met within 30 s');
+}
+
 interface StoredKey {
   readonly deviceId: string;
   readonly publicKey: string;
@@ -288,10 +296,12 @@ test('a push shows a notification with the action and requester, and tells the o
   const payload = { type: 'request', requestId: 'r-42', requester: 'Example Bank', actionName: 'Log In', terminalName: 'Chrome on Linux' };
   await cdp.send('ServiceWorker.deliverPushMessage', { origin: base, registrationId: await registered, data: JSON.stringify(payload) });
 
-  const shown = await page.waitForFunction(
-    'navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((list) => list.length > 0 && list.map((n) => ({ title: n.title, body: n.body, tag: n.tag })))',
-  );
-  assert.deepEqual(await shown.jsonValue(), [{ title: 'Log In: Example Bank', body: 'From Chrome on Linux. Tap to grant or deny.', tag: 'r-42' }]);
+  // Polled here, not with waitForFunction: that does not await a promise, which is truthy at once.
+  const notifications = (): Promise<unknown[]> =>
+    page.evaluate<unknown[]>('navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((list) => list.map((n) => ({ title: n.title, body: n.body, tag: n.tag })))');
+  let shown: unknown[] = [];
+  await waitUntilAsync(async () => (shown = await notifications()).length > 0);
+  assert.deepEqual(shown, [{ title: 'Log In: Example Bank', body: 'From Chrome on Linux. Tap to grant or deny.', tag: 'r-42' }]);
   await page.waitForFunction('window.pushed.length > 0');
   assert.deepEqual(await page.evaluate('window.pushed'), [{ type: 'request', requestId: 'r-42' }]);
   assert.deepEqual(problems, []);
