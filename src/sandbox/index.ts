@@ -1,5 +1,4 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { ToopherConfigError } from '../errors.js';
 import { randomToken } from '../internal/random.js';
@@ -11,6 +10,7 @@ import { acceptChunkedWithContentLength } from './http-framing.js';
 import { createSandboxApp } from './server.js';
 import { SandboxStore } from './store/sandbox-store.js';
 import { StateAccess } from './store/state-access.js';
+import { listenOn } from './listen.js';
 import type {
   Sandbox,
   SandboxAutoRespond,
@@ -118,15 +118,7 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   const server = createServer(app);
   server.keepAliveTimeout = 5_000;
   acceptChunkedWithContentLength(server);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(resolved.port, resolved.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port, address, family } = server.address() as AddressInfo;
-  const host = family === 'IPv6' ? `[${address}]` : address;
+  const { host, port, address } = await listenOn(server, resolved.port, resolved.host);
   const url = `http://${host}:${port}`;
   access.listening(host, port);
   if (!isLoopback(address)) {

@@ -1,9 +1,9 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { apiErrorHandler, createApiRouter, type ApiCommitEvent } from '../sandbox/api-routes.js';
 import { acceptChunkedWithContentLength } from '../sandbox/http-framing.js';
+import { listenOn } from '../sandbox/listen.js';
 import { SandboxError } from '../sandbox/sandbox-error.js';
 import type { StateBackend } from '../sandbox/store/state-backend.js';
 import { serveApp } from './device/app-routes.js';
@@ -126,15 +126,8 @@ export async function createToopherServer(options: ToopherServerOptions): Promis
     server.keepAliveTimeout = 5_000;
     acceptChunkedWithContentLength(server);
     const close = gracefulClose(server, { timeoutMs: resolved.shutdownTimeoutMs, cleanup: () => opened.close(), log });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(resolved.port, resolved.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const { port, address, family } = server.address() as AddressInfo;
-    const url = `${resolved.tls === undefined ? 'http' : 'https'}://${family === 'IPv6' ? `[${address}]` : address}:${port}`;
+    const { host, port } = await listenOn(server, resolved.port, resolved.host);
+    const url = `${resolved.tls === undefined ? 'http' : 'https'}://${host}:${port}`;
     publicUrl ??= url;
     log.info('server.listening', { url, publicUrl, storage: 'sqlite' in resolved.storage ? 'sqlite' : 'redis', push: notifications !== undefined });
 

@@ -3,32 +3,12 @@
  * WebCrypto exactly as the PWA makes it, and every device API call signed as docs/toopher-server.md says.
  */
 import { createHash, randomBytes, webcrypto } from 'node:crypto';
+import type { DevicePairingView, DeviceRequestView, DeviceState } from '../../src/sandbox/store/devices.js';
 
-export interface DevicePairing {
-  readonly id: string;
-  readonly requester: string;
-  readonly userName: string;
-  readonly status: string;
-  readonly createdAt: number;
-}
-
-export interface DeviceRequest {
-  readonly id: string;
-  readonly requester: string;
-  readonly userName: string;
-  readonly terminalName: string;
-  readonly actionName: string;
-  readonly createdAt: number;
-  readonly expiresAt: number;
-  readonly automationAllowed: boolean;
-  readonly status: string;
-}
-
-export interface DeviceStateView {
-  readonly now: number;
-  readonly pairings: DevicePairing[];
-  readonly requests: DeviceRequest[];
-}
+/** The wire shapes are the domain's views, as JSON. */
+export type DevicePairing = DevicePairingView;
+export type DeviceRequest = DeviceRequestView;
+export type DeviceStateView = DeviceState;
 
 export class DeviceApiError extends Error {
   constructor(

@@ -5,34 +5,11 @@
  * pairing or request not bound to this device, 409 for a conflict; the routes answer with it.
  */
 
-export type DevicePairingStatus = 'pending' | 'enabled' | 'denied';
-export type DeviceRequestStatus = 'pending' | 'granted' | 'denied' | 'timed_out' | 'cancelled';
+// The views are the domain's own (src/sandbox/store/devices.ts): one definition for the store and the routes.
+import type { DevicePairingView, DeviceRequestView, DeviceState } from '../../sandbox/store/devices.js';
 
-export interface DevicePairingView {
-  readonly id: string;
-  readonly requester: string;
-  readonly userName: string;
-  readonly status: DevicePairingStatus;
-  readonly createdAt: number;
-}
-
-export interface DeviceRequestView {
-  readonly id: string;
-  readonly requester: string;
-  readonly userName: string;
-  readonly terminalName: string;
-  readonly actionName: string;
-  readonly createdAt: number;
-  readonly expiresAt: number;
-  readonly automationAllowed: boolean;
-  readonly status: DeviceRequestStatus;
-}
-
-export interface DeviceStateView {
-  readonly now: number;
-  readonly pairings: readonly DevicePairingView[];
-  readonly requests: readonly DeviceRequestView[];
-}
+export type { DevicePairingView, DeviceRequestView };
+export type DeviceStateView = DeviceState;
 
 export interface DeviceService {
   /** Idempotent: the same key always gets the same id (the hash of the key). */
