@@ -13,6 +13,7 @@ import type {
   TerminalRecord,
   UserRecord,
 } from './records.js';
+import { PhraseTable, type UnusedPhrase } from './phrase-table.js';
 import type { RecordChange } from './state-backend.js';
 
 export interface TablesOptions {
@@ -53,7 +54,6 @@ export class SandboxTables {
   readonly pendingTimeoutMs: number;
   readonly phraseTimeoutMs: number;
   private readonly _pairingTimeoutMs: number;
-  private readonly _maxPhrases: number;
   private readonly _requestRetentionMs: number | undefined;
   private readonly _consumers: RecordTable<ConsumerRecord>;
   private readonly _users: RecordTable<UserRecord>;
@@ -65,7 +65,7 @@ export class SandboxTables {
   /** `userId SEPARATOR terminalId SEPARATOR actionName` -> granted */
   private readonly _automations: RecordTable<boolean>;
   /** phrase -> its record, oldest first */
-  private readonly _phrases: RecordTable<PhraseRecord>;
+  private readonly _phrases: PhraseTable;
   readonly devices: RecordTable<DeviceRecord>;
   /** toopher-server settings kept with the state (e.g. its VAPID keys): name -> JSON text. */
   readonly settings: RecordTable<string>;
@@ -78,7 +78,6 @@ export class SandboxTables {
     this.pendingTimeoutMs = options.pendingTimeoutMs;
     this.phraseTimeoutMs = options.phraseTimeoutMs;
     this._pairingTimeoutMs = options.pairingTimeoutMs;
-    this._maxPhrases = options.maxPhrases ?? 100;
     this._requestRetentionMs = options.requestRetentionMs;
     const table = <T>(kind: string, codec = jsonCodec<T>()): RecordTable<T> => new RecordTable(kind, codec, options.tracker);
     this._consumers = table('consumer');
@@ -88,12 +87,12 @@ export class SandboxTables {
     this._actions = table('action');
     this._requests = table('request');
     this._automations = table('automation');
-    this._phrases = table('phrase');
+    this._phrases = new PhraseTable(table('phrase'), this.clock, this.phraseTimeoutMs, options.maxPhrases ?? 100);
     this.devices = table('device');
     this.settings = table('config');
     const all: RecordTable<unknown>[] = [
       this._consumers, this._users, this._pairings, this._terminals, this._actions,
-      this._requests, this._automations, this._phrases, this.devices, this.settings,
+      this._requests, this._automations, this._phrases.table, this.devices, this.settings,
     ] as RecordTable<unknown>[];
     this._byKind = new Map(all.map((t) => [t.kind, t]));
     options.consumers.forEach((c, index) => {
@@ -327,26 +326,15 @@ export class SandboxTables {
 
   // -------------------------------------------------------------- phrases
 
-  /** Stores a new phrase (of one device, on a server), forgetting the oldest beyond the cap. */
   insertPhrase(phrase: string, deviceId?: string): PhraseRecord {
-    const record: PhraseRecord = deviceId === undefined ? { createdAt: this.clock() } : { createdAt: this.clock(), deviceId };
-    this._phrases.set(phrase, record);
-    // Unauthenticated callers must not grow memory or the phone page without bound.
-    for (const oldest of this._phrases.ids()) {
-      if (this._phrases.size <= this._maxPhrases) break;
-      this._phrases.delete(oldest);
-    }
-    return record;
+    return this._phrases.insert(phrase, deviceId);
   }
 
-  /** The phrase's record while it is unused and unexpired. */
   phrase(phrase: string): PhraseRecord | undefined {
-    this._forgetExpiredPhrases();
     return this._phrases.get(phrase);
   }
 
   hasPhrase(phrase: string): boolean {
-    this._forgetExpiredPhrases();
     return this._phrases.has(phrase);
   }
 
@@ -354,20 +342,8 @@ export class SandboxTables {
     this._phrases.delete(phrase);
   }
 
-  /** Unused phrases with their expiry, newest first. */
-  unusedPhrases(): { readonly phrase: string; readonly expiresAt: number; readonly deviceId?: string | undefined }[] {
-    this._forgetExpiredPhrases();
-    return this._phrases
-      .entries()
-      .reverse()
-      .map(([phrase, p]) => ({ phrase, expiresAt: p.createdAt + this.phraseTimeoutMs, deviceId: p.deviceId }));
-  }
-
-  private _forgetExpiredPhrases(): void {
-    const now = this.clock();
-    for (const [phrase, p] of this._phrases.entries()) {
-      if (now - p.createdAt >= this.phraseTimeoutMs) this._phrases.delete(phrase);
-    }
+  unusedPhrases(): UnusedPhrase[] {
+    return this._phrases.unused();
   }
 
   // --------------------------------------------------------- reset e-mails
