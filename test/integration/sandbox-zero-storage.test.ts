@@ -254,3 +254,11 @@ test('answers 429 after too many wrong OTPs for a pairing, until the window pass
   const fresh = await f.sandbox.phone.getOtp(f.pairingId);
   assert.equal(json(await initiate(f, { otp: fresh }))['granted'], true);
 });
+
+test('a correct OTP does not count toward the wrong-OTP limit', async (t) => {
+  const f = await ready(t, { otpRateLimit: { maxAttempts: 2, windowMs: 60_000 } });
+  for (let i = 0; i < 3; i += 1) {
+    const otp = await f.sandbox.phone.getOtp(f.pairingId);
+    assert.equal(json(await initiate(f, { otp }))['granted'], true, `correct code ${i + 1}`);
+  }
+});

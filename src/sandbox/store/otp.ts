@@ -43,8 +43,8 @@ export class OtpCodes {
   decide(record: RequestRecord, pairing: PairingRecord, otp: string): void {
     const step = this._verify(pairing, otp);
     const valid = step !== undefined;
-    if (valid && this._singleUse) pairing.otpLastStep = step;
-    else pairing.otpFailures.push(this._tables.clock());
+    if (!valid) pairing.otpFailures.push(this._tables.clock());
+    else if (this._singleUse) pairing.otpLastStep = step;
     record.status = valid ? 'granted' : 'denied';
     record.automated = false;
     record.reason = valid ? 'Granted with OTP' : 'Invalid OTP';
