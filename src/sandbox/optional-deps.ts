@@ -1,4 +1,5 @@
 import { ToopherError } from '../errors.js';
+import { isModuleMissing } from '../internal/module-missing.js';
 
 type QrCode = typeof import('qrcode');
 type Otplib = typeof import('otplib');
@@ -13,20 +14,11 @@ let loaded: { readonly qrcode: QrCode; readonly otplib: Otplib } | undefined;
 
 export const SANDBOX_INSTALL_HINT = 'npm install --save-dev qrcode otplib';
 
-function isMissing(err: unknown, name: string): boolean {
-  const e = err as { code?: unknown; message?: unknown } | null;
-  return (
-    (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') &&
-    typeof e.message === 'string' &&
-    e.message.includes(`'${name}'`)
-  );
-}
-
 async function load<T>(name: string, importer: () => Promise<T>): Promise<T> {
   try {
     return await importer();
   } catch (err) {
-    if (!isMissing(err, name)) throw err;
+    if (!isModuleMissing(err, name)) throw err;
     throw new ToopherError(
       `passport-toopher/sandbox needs the package "${name}" (qrcode and otplib serve only the sandbox, so a production install leaves them out). Install them where you run the sandbox: ${SANDBOX_INSTALL_HINT}`,
       { cause: err },

@@ -1,4 +1,5 @@
 import { ToopherConfigError } from '../errors.js';
+import { isModuleMissing } from '../internal/module-missing.js';
 import type { RedisClientLike } from '../internal/redis-commands.js';
 import { loadSandboxDependencies } from '../sandbox/optional-deps.js';
 import { ChangeTracker } from '../sandbox/store/record-table.js';
@@ -96,6 +97,7 @@ async function connectRedis(url: string): Promise<{ client: RedisClientLike; qui
   try {
     redis = await import('redis');
   } catch (cause) {
+    if (!isModuleMissing(cause, 'redis')) throw cause;
     throw new ToopherConfigError('toopher-server with Redis storage needs the redis package: npm install redis', { cause });
   }
   const client = redis.createClient({ url, socket: { reconnectStrategy: (retries: number) => Math.min(retries * 100, 2_000) } });

@@ -1,4 +1,5 @@
 import { ToopherError } from '../../errors.js';
+import { isModuleMissing } from '../../internal/module-missing.js';
 
 /** The part of the `web-push` package the server uses. */
 export interface WebPushModule {
@@ -19,15 +20,6 @@ export const SERVER_INSTALL_HINT = 'npm install better-sqlite3 web-push';
 
 let loaded: Promise<WebPushModule> | undefined;
 
-function isMissing(err: unknown, name: string): boolean {
-  const e = err as { code?: unknown; message?: unknown } | null;
-  return (
-    (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') &&
-    typeof e.message === 'string' &&
-    e.message.includes(`'${name}'`)
-  );
-}
-
 /**
  * Loads web-push, an optional peer dependency (apps that only use the
  * middleware leave it out), or rejects with the install step. `importer` is a
@@ -39,7 +31,7 @@ export async function loadWebPush(
   try {
     return (await importer()).default;
   } catch (err) {
-    if (!isMissing(err, 'web-push')) throw err;
+    if (!isModuleMissing(err, 'web-push')) throw err;
     throw new ToopherError(
       `toopher-server needs the package "web-push" for push notifications (it is an optional peer dependency, so apps that only use the middleware leave it out). Install it where you run the server: ${SERVER_INSTALL_HINT}`,
       { cause: err },

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { ToopherError } from '../../errors.js';
+import { isModuleMissing } from '../../internal/module-missing.js';
 
 export type SqliteDatabase = BetterSqlite3.Database;
 
@@ -26,10 +27,7 @@ async function loadDriver(): Promise<typeof BetterSqlite3> {
     driver = (await import('better-sqlite3')).default;
     return driver;
   } catch (err) {
-    const e = err as { code?: unknown; message?: unknown } | null;
-    const missing =
-      (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') && String(e.message).includes("'better-sqlite3'");
-    if (!missing) throw err;
+    if (!isModuleMissing(err, 'better-sqlite3')) throw err;
     throw new ToopherError(
       `toopher-server's SQLite storage needs the package "better-sqlite3" (an optional peer dependency of passport-toopher). Install it where you run the server: ${SQLITE_INSTALL_HINT}`,
       { cause: err },
