@@ -11,7 +11,7 @@ import { type TestContext, test } from 'node:test';
 import { ToopherApi } from '../../src/index.js';
 import { createToopherServer, type ToopherServer } from '../../src/server/index.js';
 import { DeviceClient } from '../helpers/device-client.js';
-import { startPushEndpoint } from '../helpers/push-endpoint.js';
+import { type PushEndpoint, startPushEndpoint, type TestPushSubscription } from '../helpers/push-endpoint.js';
 import { waitFor } from '../helpers/test-app.js';
 
 async function pushingServer(t: TestContext, db: string): Promise<ToopherServer> {
@@ -41,7 +41,8 @@ async function pairedPhone(server: ToopherServer): Promise<{ api: ToopherApi; ph
   return { api, phone };
 }
 
-test('a pending sign-in is pushed to the phone app, and the message decrypts at the push service to the request', async (t) => {
+/** A paired phone app whose push subscription is at a push service on 127.0.0.1 (VAPID key from /info). */
+async function subscribedPhone(t: TestContext): Promise<{ endpoint: PushEndpoint; subscription: TestPushSubscription; api: ToopherApi }> {
   const endpoint = await startPushEndpoint();
   t.after(() => endpoint.close());
   const server = await pushingServer(t, tempDb(t));
@@ -49,6 +50,11 @@ test('a pending sign-in is pushed to the phone app, and the message decrypts at 
   const info = (await (await fetch(`${server.url}/device/v1/info`)).json()) as { vapidPublicKey: string };
   const subscription = endpoint.subscribe(info.vapidPublicKey);
   await phone.setPushSubscription(subscription.json);
+  return { endpoint, subscription, api };
+}
+
+test('a pending sign-in is pushed to the phone app, and the message decrypts at the push service to the request', async (t) => {
+  const { endpoint, subscription, api } = await subscribedPhone(t);
 
   const request = await api.authenticateByUserName('ann', 'terminal-1', 'Log In');
   const message = await waitFor(() => Promise.resolve(endpoint.messages[0]), 10_000, 'the push message');
@@ -65,13 +71,7 @@ test('a pending sign-in is pushed to the phone app, and the message decrypts at 
 });
 
 test('a subscription the push service says is gone (410) is forgotten: later requests send it nothing', async (t) => {
-  const endpoint = await startPushEndpoint();
-  t.after(() => endpoint.close());
-  const server = await pushingServer(t, tempDb(t));
-  const { api, phone } = await pairedPhone(server);
-  const info = (await (await fetch(`${server.url}/device/v1/info`)).json()) as { vapidPublicKey: string };
-  const subscription = endpoint.subscribe(info.vapidPublicKey);
-  await phone.setPushSubscription(subscription.json);
+  const { endpoint, subscription, api } = await subscribedPhone(t);
   endpoint.setBehaviour(subscription.id, 'gone');
 
   await api.authenticateByUserName('ann', 'terminal-1', 'Log In');
