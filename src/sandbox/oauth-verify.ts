@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { constantTimeEqual } from '../internal/constant-time.js';
+import { ClaimMemory } from './claim-memory.js';
 
 /**
  * OAuth 1.0a (RFC 5849) HMAC-SHA1 verification for the sandbox, two-legged
@@ -136,15 +137,13 @@ export class OAuthVerifier {
   private readonly _lookupSecret: (consumerKey: string) => string | undefined;
   private readonly _now: () => number;
   private readonly _windowSeconds: number;
-  private readonly _maxNonces: number;
-  /** `key\0nonce` -> time (ms) after which the nonce may be forgotten; insertion-ordered. */
-  private readonly _nonces = new Map<string, number>();
+  private readonly _nonces: ClaimMemory;
 
   constructor(options: OAuthVerifierOptions) {
     this._lookupSecret = options.lookupSecret;
     this._now = options.now;
     this._windowSeconds = options.windowSeconds ?? 300;
-    this._maxNonces = options.maxNonces ?? 1_000_000;
+    this._nonces = new ClaimMemory(options.maxNonces ?? 1_000_000);
   }
 
   /**
@@ -160,10 +159,8 @@ export class OAuthVerifier {
     const result = this.verifySignature(request);
     if (!result.ok) return result;
     const nowMs = this._now();
-    this._forgetExpiredNonces(nowMs);
     const nonceKey = `${result.consumerKey}\0${result.nonce}`;
-    if (this._nonces.has(nonceKey)) return fail('replayed oauth_nonce');
-    this._nonces.set(nonceKey, nowMs + this.nonceTtlMs);
+    if (!this._nonces.claim(nonceKey, nowMs + this.nonceTtlMs, nowMs)) return fail('replayed oauth_nonce');
     return { ok: true, consumerKey: result.consumerKey };
   }
 
@@ -225,13 +222,6 @@ export class OAuthVerifier {
     }
     if (!valid) return fail('signature mismatch');
     return { ok: true, consumerKey, nonce };
-  }
-
-  private _forgetExpiredNonces(nowMs: number): void {
-    for (const [key, expiresAt] of this._nonces) {
-      if (expiresAt > nowMs && this._nonces.size < this._maxNonces) break;
-      this._nonces.delete(key);
-    }
   }
 }
 

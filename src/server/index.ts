@@ -87,7 +87,7 @@ export async function createToopherServer(options: ToopherServerOptions): Promis
         maxBodyBytes: 16_384,
         maxParameterLength: 1_000,
         qrCodeText: (code) => qrLinkText(publicUrl ?? '', code.pairingId, code.secret),
-        afterCommit: (event) => void afterApiCommit(event, { audit, notifications, clock }),
+        afterCommit: (event) => void afterApiCommit(event, { audit, notifications }),
       }),
     );
     app.use(
@@ -177,7 +177,6 @@ function logEntry(log: Logger, entry: LogEntry): void {
 interface CommitContext {
   readonly audit: AuditRecorder;
   readonly notifications: RequestNotifications | undefined;
-  readonly clock: () => number;
 }
 
 /** After a signed v1 call committed: push a new pending request to its phone, audit pairing changes. */

@@ -1,3 +1,4 @@
+import { ClaimMemory } from '../claim-memory.js';
 import { ChangeTracker } from './record-table.js';
 import type { SandboxStore } from './sandbox-store.js';
 import type { StateBackend } from './state-backend.js';
@@ -71,23 +72,5 @@ export class StateAccess {
     if (outcome === undefined) throw new Error('The state backend did not run the transaction.');
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
-  }
-}
-
-/** Claimed keys of one process with their expiry, oldest first; a bounded stand-in for a backend's claims. */
-class ClaimMemory {
-  private readonly _expiries = new Map<string, number>();
-  private readonly _max = 1_000_000;
-
-  claim(key: string, expiresAt: number, now: number): boolean {
-    for (const [k, at] of this._expiries) {
-      if (at > now && this._expiries.size < this._max) break;
-      this._expiries.delete(k);
-    }
-    const held = this._expiries.get(key);
-    if (held !== undefined && held > now) return false;
-    this._expiries.delete(key);
-    this._expiries.set(key, expiresAt);
-    return true;
   }
 }
